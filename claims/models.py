@@ -1,0 +1,350 @@
+"""Reusable fact blocks: people, sources, quotes, statistics and claims.
+
+A fact block is checked once and placed in any number of stories. The stories live in the
+explainers app, which points at these models; this app never imports explainers. It finds where a
+block is used through the reverse relation ``section_blocks`` (see ``FactQuerySet``).
+"""
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.urls import reverse
+from django.utils import timezone
+
+# related_name of the join rows (in the app that writes stories) that place a block in a section.
+USAGE_RELATION = "section_blocks"
+
+
+class TimestampedModel(models.Model):
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class Person(TimestampedModel):
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=200, unique=True)
+    role = models.CharField(max_length=200, blank=True, help_text="e.g. Prime Minister, pollster")
+    affiliation = models.CharField(
+        max_length=200, blank=True, help_text="Party, organisation or employer"
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "people"
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def description(self) -> str:
+        return ", ".join(part for part in (self.role, self.affiliation) if part)
+
+
+class SourceQuerySet(models.QuerySet):
+    def public(self):
+        """Sources cited by at least one fact block that readers can see."""
+        return self.filter(
+            Q(Exists(Quote.objects.public().filter(source=OuterRef("pk"))))
+            | Q(Exists(Statistic.objects.public().filter(source=OuterRef("pk"))))
+            | Q(Exists(Claim.objects.public().filter(sources=OuterRef("pk"))))
+        )
+
+
+class Source(TimestampedModel):
+    class Kind(models.TextChoices):
+        OFFICIAL_STATISTICS = "official_statistics", "Official statistics"
+        STATEMENT = "statement", "Statement or speech"
+        POLL = "poll", "Poll"
+        SOCIAL_POST = "social_post", "Social media post"
+        BROADCAST = "broadcast", "Broadcast or interview"
+        REPORT = "report", "Report"
+        NEWS = "news", "News report"
+
+    title = models.CharField(max_length=300)
+    slug = models.SlugField(max_length=200, unique=True)
+    publisher = models.CharField(max_length=200, help_text="Who published it, e.g. Home Office")
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    url = models.URLField("URL", max_length=500, blank=True)
+    published_on = models.DateField(null=True, blank=True)
+    accessed_on = models.DateField(null=True, blank=True)
+    notes = models.TextField(blank=True)
+
+    objects = SourceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["publisher", "title"]
+
+    def __str__(self):
+        return f"{self.publisher}: {self.title}"
+
+    def get_absolute_url(self):
+        return reverse("claims:source", kwargs={"slug": self.slug})
+
+
+class Rating(models.Model):
+    """One step of the newsroom's rating scale for claims (configurable in the admin)."""
+
+    class Verdict(models.TextChoices):
+        SUPPORTED = "supported", "Supported by the evidence"
+        MIXED = "mixed", "Partly supported"
+        UNSUPPORTED = "unsupported", "Not supported by the evidence"
+        UNPROVEN = "unproven", "Cannot be checked yet"
+
+    name = models.CharField(max_length=60, unique=True)
+    slug = models.SlugField(max_length=60, unique=True)
+    verdict = models.CharField(max_length=16, choices=Verdict.choices)
+    position = models.PositiveSmallIntegerField(
+        default=0, help_text="Order on the scale, from most to least accurate"
+    )
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["position", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class FactQuerySet(models.QuerySet):
+    """Shared by quotes, statistics and claims."""
+
+    def _uses(self):
+        relation = self.model._meta.get_field(USAGE_RELATION)
+        return relation.related_model.objects, relation.field.name
+
+    def public(self):
+        """Blocks used in at least one story that readers can see: nothing else is public."""
+        uses, field = self._uses()
+        return self.filter(Exists(uses.published().filter(**{field: OuterRef("pk")})))
+
+    def with_public_uses(self):
+        """Prefetch the published places of each block into ``public_uses``."""
+        uses, _ = self._uses()
+        return self.prefetch_related(
+            Prefetch(USAGE_RELATION, queryset=uses.published().for_usage_list(), to_attr="public_uses")
+        )
+
+    def with_all_uses(self):
+        """Every place a block is used, drafts included: for the admin."""
+        uses, _ = self._uses()
+        return self.prefetch_related(
+            Prefetch(USAGE_RELATION, queryset=uses.for_usage_list(), to_attr="all_uses")
+        )
+
+    def due_for_review(self, on=None):
+        on = on or timezone.localdate()
+        return self.filter(review_by__lte=on)
+
+
+class FactBlock(TimestampedModel):
+    """Fields every reusable fact block has."""
+
+    slug = models.SlugField(
+        max_length=200,
+        unique=True,
+        help_text="Used in section text as [[kind:slug]]; change it only if no story uses it.",
+    )
+    checked_on = models.DateField(
+        "last checked", null=True, blank=True, help_text="When a fact-checker last verified it"
+    )
+    review_by = models.DateField(
+        null=True, blank=True, help_text="Check it again by this date"
+    )
+
+    objects = FactQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def uses(self):
+        """Every place this block is used, drafts included, one query (for the admin)."""
+        return getattr(self, USAGE_RELATION).for_usage_list()
+
+    @property
+    def public_stories(self) -> list:
+        """Published stories using this block; needs ``with_public_uses()``."""
+        return self.used_in(self.public_uses)
+
+    @staticmethod
+    def used_in(uses) -> list:
+        """The distinct stories among a list of uses, in order."""
+        seen = {}
+        for use in uses:
+            seen.setdefault(use.explainer.pk, use.explainer)
+        return list(seen.values())
+
+
+class Quote(FactBlock):
+    text = models.TextField(help_text="Verbatim, without surrounding quotation marks")
+    speaker = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="quotes")
+    said_on = models.DateField(null=True, blank=True)
+    context = models.CharField(
+        max_length=300, blank=True, help_text="Where or why it was said, e.g. in a post on X"
+    )
+    source = models.ForeignKey(
+        Source, on_delete=models.PROTECT, related_name="quotes", null=True, blank=True
+    )
+
+    token_kind = "quote"
+
+    class Meta:
+        ordering = ["-said_on", "speaker__name"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(text=""), name="quote_text_not_empty"),
+        ]
+
+    def __str__(self):
+        text = self.text if len(self.text) <= 80 else self.text[:77] + "…"
+        return f"{self.speaker}: “{text}”" if self.speaker_id else text
+
+    def clean(self):
+        if self.text and not self.text.strip():
+            raise ValidationError({"text": "A quote needs its words."})
+
+    def get_absolute_url(self):
+        return reverse("claims:quote", kwargs={"slug": self.slug})
+
+
+class Statistic(FactBlock):
+    class Display(models.TextChoices):
+        FULL = "full", "In full (50,271)"
+        COMPACT = "compact", "Compact (1.6bn)"
+        PERCENT = "percent", "Percentage (12.5%)"
+
+    label = models.CharField(max_length=200, help_text="What is counted, e.g. Small-boat arrivals")
+    unit = models.CharField(max_length=60, blank=True, help_text="Shown after the number: people")
+    prefix = models.CharField(max_length=8, blank=True, help_text="Shown before the number: £")
+    display = models.CharField(max_length=8, choices=Display.choices, default=Display.FULL)
+    qualifier = models.CharField(
+        max_length=30, blank=True, help_text="Shown before the number on cards: about, more than"
+    )
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="statistics")
+    methodology = models.TextField(blank=True, help_text="How the figure is produced")
+
+    token_kind = "statistic"
+
+    class Meta:
+        ordering = ["label"]
+
+    def __str__(self):
+        return self.label
+
+    def get_absolute_url(self):
+        return reverse("claims:statistic", kwargs={"slug": self.slug})
+
+    def format(self, value: Decimal) -> str:
+        return format_number(value, display=self.display, prefix=self.prefix)
+
+    @property
+    def history(self) -> list["StatisticValue"]:
+        """Values newest first; uses the prefetched ``values`` when present."""
+        return sorted(self.values.all(), key=lambda v: v.as_of, reverse=True)
+
+    @property
+    def current(self) -> "StatisticValue | None":
+        history = self.history
+        return history[0] if history else None
+
+    def value_on(self, day) -> "StatisticValue | None":
+        """The value that was current on ``day`` (the newest not later than it)."""
+        return next((v for v in self.history if v.as_of <= day), None)
+
+
+class StatisticValue(models.Model):
+    """One entry in a statistic's history. Values are added, never overwritten."""
+
+    statistic = models.ForeignKey(Statistic, on_delete=models.CASCADE, related_name="values")
+    value = models.DecimalField(max_digits=20, decimal_places=4)
+    as_of = models.DateField(help_text="The date the figure describes, or the end of its period")
+    period = models.CharField(
+        max_length=120, blank=True, help_text="If it covers a period: since 4 July 2024, in 2024"
+    )
+    note = models.CharField(max_length=300, blank=True)
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["statistic", "-as_of"]
+        get_latest_by = "as_of"
+        constraints = [
+            models.UniqueConstraint(fields=["statistic", "as_of"], name="statistic_one_value_per_date"),
+        ]
+
+    def __str__(self):
+        return f"{self.display} (as of {self.as_of:%-d %b %Y})"
+
+    @property
+    def display(self) -> str:
+        return self.statistic.format(self.value)
+
+
+class Claim(FactBlock):
+    text = models.TextField("claim", help_text="What was claimed, in one sentence")
+    claimant = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="claims", null=True, blank=True
+    )
+    claimant_name = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="If the claim is not a named person's: the government, a party",
+    )
+    claimed_on = models.DateField(null=True, blank=True)
+    rating = models.ForeignKey(Rating, on_delete=models.PROTECT, related_name="claims")
+    explanation = models.TextField(help_text="Why it has this rating")
+    sources = models.ManyToManyField(Source, related_name="claims", blank=True)
+
+    token_kind = "claim"
+
+    class Meta:
+        ordering = ["-claimed_on", "text"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(text=""), name="claim_text_not_empty"),
+            models.CheckConstraint(
+                condition=Q(claimant__isnull=False) | ~Q(claimant_name=""),
+                name="claim_has_claimant",
+            ),
+        ]
+
+    def __str__(self):
+        return self.text if len(self.text) <= 90 else self.text[:87] + "…"
+
+    def clean(self):
+        if not self.claimant_id and not self.claimant_name.strip():
+            raise ValidationError("Say who made the claim: pick a person or name the claimant.")
+
+    @property
+    def claimed_by(self) -> str:
+        return str(self.claimant) if self.claimant_id else self.claimant_name
+
+    def get_absolute_url(self):
+        return reverse("claims:claim", kwargs={"slug": self.slug})
+
+
+FACT_MODELS = {model.token_kind: model for model in (Quote, Statistic, Claim)}
+
+
+_SCALES = [(Decimal(10) ** 12, "tn"), (Decimal(10) ** 9, "bn"), (Decimal(10) ** 6, "m")]
+
+
+def format_number(value: Decimal, *, display: str = Statistic.Display.FULL, prefix: str = "") -> str:
+    """Format a figure the way a news style guide would: 50,271 · £1.6bn · 12.5%."""
+    value = Decimal(value)
+    suffix = ""
+    if display == Statistic.Display.PERCENT:
+        suffix = "%"
+    elif display == Statistic.Display.COMPACT:
+        for scale, name in _SCALES:
+            if abs(value) >= scale:
+                value, suffix = value / scale, name
+                break
+    if display == Statistic.Display.PERCENT or suffix:
+        # Scaled figures and percentages read best with at most one decimal place.
+        value = value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    places = max(0, -value.normalize().as_tuple().exponent)
+    number = f"{abs(value):,.{places}f}"
+    sign = "-" if value < 0 else ""
+    return f"{sign}{prefix}{number}{suffix}"

@@ -1,0 +1,387 @@
+"""Stories: topics, explainers, their ordered sections, media, and the blocks placed in sections."""
+
+import re
+
+from django.db import models
+from django.db.models import Prefetch, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.text import slugify
+
+from claims.models import Claim, Quote, Statistic, StatisticValue
+
+BLOCK_MARKER = re.compile(r"<!--block:(\d+)-->")
+
+
+class Topic(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("explainers:topic", kwargs={"slug": self.slug})
+
+
+class Media(models.Model):
+    """A photograph or a video, with the caption and credit readers see."""
+
+    class Kind(models.TextChoices):
+        IMAGE = "image", "Image"
+        VIDEO = "video", "Video"
+
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.IMAGE)
+    slug = models.SlugField(
+        max_length=120, unique=True, help_text="Used in section text as [[media:slug]]"
+    )
+    title = models.CharField(max_length=200, blank=True, help_text="Required for videos")
+    caption = models.CharField(max_length=300, blank=True)
+    credit = models.CharField(max_length=120, blank=True, help_text="e.g. PA, AP")
+    alt_text = models.CharField(
+        "alt text",
+        max_length=300,
+        blank=True,
+        help_text="What the image shows, for readers who cannot see it. Required with a file.",
+    )
+    image = models.ImageField(upload_to="images/%Y/%m/", blank=True)
+    video_url = models.URLField("video URL", blank=True)
+    duration = models.DurationField(null=True, blank=True, help_text="Videos: e.g. 00:04:01")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "media"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(image="") | ~Q(alt_text=""), name="media_image_has_alt_text"
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="video") | ~Q(title=""), name="media_video_has_title"
+            ),
+        ]
+
+    def __str__(self):
+        label = self.title or self.caption or self.slug
+        return f"{self.get_kind_display()}: {label}"
+
+    @property
+    def duration_display(self) -> str:
+        if self.duration is None:
+            return ""
+        seconds = int(self.duration.total_seconds())
+        hours, rest = divmod(seconds, 3600)
+        minutes, seconds = divmod(rest, 60)
+        return f"{hours}:{minutes:02}:{seconds:02}" if hours else f"{minutes}:{seconds:02}"
+
+
+class ExplainerQuerySet(models.QuerySet):
+    @staticmethod
+    def published_q(prefix: str = "") -> Q:
+        """Visible to readers: published, and its publication time has come (no job needed)."""
+        return Q(
+            **{
+                f"{prefix}status": Explainer.Status.PUBLISHED,
+                f"{prefix}published_at__lte": timezone.now(),
+            }
+        )
+
+    def published(self):
+        return self.filter(self.published_q())
+
+    def for_public_list(self):
+        return self.select_related("hero").prefetch_related("topics").order_by("-published_at")
+
+    def for_public_detail(self):
+        """One query per level, however many sections and blocks the story has."""
+        return self.select_related("hero").prefetch_related(
+            "topics",
+            Prefetch(
+                "sections",
+                queryset=Section.objects.order_by("position").prefetch_related(
+                    Prefetch("blocks", queryset=SectionBlock.objects.for_rendering())
+                ),
+            ),
+        )
+
+
+class Explainer(models.Model):
+    class Kind(models.TextChoices):
+        EXPLAINER = "explainer", "Explainer"
+        ANALYSIS = "analysis", "Analysis"
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        IN_REVIEW = "in_review", "In review"
+        PUBLISHED = "published", "Published"
+        ARCHIVED = "archived", "Archived"
+
+    title = models.CharField("headline", max_length=200)
+    slug = models.SlugField(max_length=200, unique=True)
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.EXPLAINER)
+    standfirst = models.TextField(
+        help_text="One or two sentences under the headline: what the reader will learn"
+    )
+    byline = models.CharField(max_length=200, blank=True)
+    topics = models.ManyToManyField(Topic, related_name="explainers", blank=True)
+    hero = models.ForeignKey(
+        Media,
+        on_delete=models.PROTECT,
+        related_name="hero_of",
+        null=True,
+        blank=True,
+        help_text="Lead image shown under the headline",
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
+    published_at = models.DateTimeField(
+        null=True, blank=True, help_text="Readers see it from this time on"
+    )
+    seo_title = models.CharField("SEO title", max_length=200, blank=True)
+    seo_description = models.CharField("SEO description", max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ExplainerQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="published") | Q(published_at__isnull=False),
+                name="explainer_published_has_date",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "published_at"], name="explainer_status_pub_idx")]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("explainers:detail", kwargs={"slug": self.slug})
+
+    @property
+    def is_live(self) -> bool:
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.published_at is not None
+            and self.published_at <= timezone.now()
+        )
+
+    @property
+    def contents(self) -> list["Section"]:
+        """Sections with a heading, for the table of contents (uses prefetched sections)."""
+        return [section for section in self.sections.all() if section.heading]
+
+    @property
+    def sources_cited(self) -> list:
+        """Every source behind the story's fact blocks, once each (uses prefetched blocks)."""
+        sources = {}
+        for section in self.sections.all():
+            for block in section.blocks.all():
+                cited = []
+                if block.quote_id and block.quote.source_id:
+                    cited.append(block.quote.source)
+                if block.statistic_id:
+                    cited.append(block.statistic.source)
+                if block.claim_id:
+                    cited.extend(block.claim.sources.all())
+                for source in cited:
+                    sources.setdefault(source.pk, source)
+        return sorted(sources.values(), key=lambda source: (source.publisher, source.title))
+
+
+class Section(models.Model):
+    explainer = models.ForeignKey(Explainer, on_delete=models.CASCADE, related_name="sections")
+    position = models.PositiveIntegerField()
+    heading = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Often a reader's question. Leave empty for the opening section.",
+    )
+    body = models.TextField(
+        blank=True,
+        help_text="Markdown. Place fact blocks with the picker; they appear as [[kind:slug]].",
+    )
+    body_html = models.TextField(editable=False, blank=True)
+
+    class Meta:
+        ordering = ["explainer", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["explainer", "position"], name="section_unique_position"
+            ),
+        ]
+
+    def __str__(self):
+        return self.heading or f"Section {self.position}"
+
+    @property
+    def anchor(self) -> str:
+        return slugify(self.heading)[:80] or f"section-{self.position}"
+
+    def parts(self) -> list[tuple[str, "SectionBlock | None"]]:
+        """The body as (html, None) and ("", block) pieces, from prefetched blocks."""
+        blocks = {block.position: block for block in self.blocks.all()}
+        pieces = BLOCK_MARKER.split(self.body_html)
+        result = []
+        for index, piece in enumerate(pieces):
+            if index % 2 == 0:
+                if piece:
+                    result.append((piece, None))
+            elif (block := blocks.get(int(piece))) is not None:
+                result.append(("", block))
+        return result
+
+    def write_blocks(self, placed) -> None:
+        """Make this section's usage rows match the blocks its compiled body places.
+
+        Rows are only rewritten when something changed, so saving unchanged text is a no-op.
+        """
+        wanted = [SectionBlock(section=self, position=position, **fields) for position, fields in placed]
+        existing = list(self.blocks.order_by("position"))
+        if [block.signature for block in existing] == [block.signature for block in wanted]:
+            return
+        self.blocks.all().delete()
+        SectionBlock.objects.bulk_create(wanted)
+
+
+class SectionBlockQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(ExplainerQuerySet.published_q(prefix="section__explainer__"))
+
+    def for_usage_list(self):
+        return self.select_related("section__explainer").order_by(
+            "-section__explainer__published_at", "section__explainer__title", "section__position"
+        )
+
+    def for_rendering(self):
+        return (
+            self.select_related(
+                "quote__speaker",
+                "quote__source",
+                "statistic__source",
+                "claim__rating",
+                "claim__claimant",
+                "media",
+                "pinned_value__statistic",
+            )
+            .prefetch_related(
+                Prefetch("statistic__values", queryset=StatisticValue.objects.all()),
+                "claim__sources",
+            )
+            .order_by("position")
+        )
+
+
+class SectionBlock(models.Model):
+    """A fact block or media item placed in a section: together these rows are the usage index."""
+
+    class Kind(models.TextChoices):
+        QUOTE = "quote", "Quote card"
+        SAID = "said", "Quoted words inside a sentence"
+        STATISTIC = "statistic", "Statistic card"
+        VALUE = "value", "Statistic value in a sentence"
+        CLAIM = "claim", "Claim card"
+        MEDIA = "media", "Image or video"
+
+    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="blocks")
+    position = models.PositiveIntegerField()
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    quote = models.ForeignKey(
+        Quote, on_delete=models.PROTECT, related_name="section_blocks", null=True, blank=True
+    )
+    statistic = models.ForeignKey(
+        Statistic, on_delete=models.PROTECT, related_name="section_blocks", null=True, blank=True
+    )
+    claim = models.ForeignKey(
+        Claim, on_delete=models.PROTECT, related_name="section_blocks", null=True, blank=True
+    )
+    media = models.ForeignKey(
+        Media, on_delete=models.PROTECT, related_name="section_blocks", null=True, blank=True
+    )
+    pinned_value = models.ForeignKey(
+        StatisticValue,
+        on_delete=models.PROTECT,
+        related_name="pinned_blocks",
+        null=True,
+        blank=True,
+        help_text="Set when the statistic is pinned to its value as of a date",
+    )
+
+    objects = SectionBlockQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["section", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["section", "position"], name="block_unique_position"),
+            models.CheckConstraint(
+                condition=(
+                    Q(
+                        kind__in=["quote", "said"],
+                        quote__isnull=False,
+                        statistic=None,
+                        claim=None,
+                        media=None,
+                    )
+                    | Q(
+                        kind__in=["statistic", "value"],
+                        statistic__isnull=False,
+                        quote=None,
+                        claim=None,
+                        media=None,
+                    )
+                    | Q(kind="claim", claim__isnull=False, quote=None, statistic=None, media=None)
+                    | Q(kind="media", media__isnull=False, quote=None, statistic=None, claim=None)
+                ),
+                name="block_target_matches_kind",
+            ),
+            models.CheckConstraint(
+                condition=Q(pinned_value=None) | Q(kind__in=["statistic", "value"]),
+                name="block_only_statistics_pin",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.target}"
+
+    @property
+    def signature(self) -> tuple:
+        return (
+            self.position,
+            self.kind,
+            self.quote_id,
+            self.statistic_id,
+            self.claim_id,
+            self.media_id,
+            self.pinned_value_id,
+        )
+
+    @property
+    def target(self):
+        return self.quote or self.statistic or self.claim or self.media
+
+    @property
+    def explainer(self) -> Explainer:
+        return self.section.explainer
+
+    @cached_property
+    def shown_value(self) -> StatisticValue | None:
+        """The value readers see: the pinned one, or the statistic's current value."""
+        if self.statistic_id is None:
+            return None
+        return self.pinned_value or self.statistic.current
+
+    @cached_property
+    def newer_value(self) -> StatisticValue | None:
+        """For a pinned figure: the statistic's current value, if it is newer."""
+        if self.pinned_value is None:
+            return None
+        current = self.statistic.current
+        if current and current.as_of > self.pinned_value.as_of:
+            return current
+        return None

@@ -1,0 +1,260 @@
+"""Load stories and their fact blocks from a TOML file (see seeds/stories.toml).
+
+Every record is matched by its slug and only written when it differs, so loading the same file
+twice leaves the database exactly as it was. The whole load is one transaction: a bad reference
+anywhere means nothing is written.
+"""
+
+import tomllib
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.utils.dateparse import parse_duration
+
+from claims.models import Claim, Person, Quote, Rating, Source, Statistic, StatisticValue
+
+from .blocks import compile_body
+from .models import Explainer, Media, Section, Topic
+
+DEFAULT_FILE = Path(__file__).resolve().parent / "seeds" / "stories.toml"
+
+
+class SeedError(Exception):
+    pass
+
+
+@dataclass
+class LoadReport:
+    created: dict[str, int] = field(default_factory=dict)
+    updated: dict[str, int] = field(default_factory=dict)
+
+    def count(self, model, created: bool | None) -> None:
+        if created is None:
+            return
+        bucket = self.created if created else self.updated
+        name = model._meta.verbose_name_plural
+        bucket[name] = bucket.get(name, 0) + 1
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.created or self.updated)
+
+    def __str__(self):
+        if not self.changed:
+            return "Already up to date: nothing changed."
+        parts = [f"created {n} {name}" for name, n in self.created.items()]
+        parts += [f"updated {n} {name}" for name, n in self.updated.items()]
+        return "; ".join(parts) + "."
+
+
+def upsert(model, lookup: dict, values: dict, report: LoadReport):
+    """Create or update one row; write nothing when it already matches."""
+    values = {
+        (f"{key}_id" if isinstance(value, models.Model) else key): (
+            value.pk if isinstance(value, models.Model) else value
+        )
+        for key, value in values.items()
+    }
+    obj = model.objects.filter(**lookup).first()
+    if obj is None:
+        obj = model(**lookup, **values)
+        obj.full_clean()
+        obj.save()
+        report.count(model, created=True)
+        return obj
+    changed = [key for key, value in values.items() if getattr(obj, key) != value]
+    if changed:
+        for key in changed:
+            setattr(obj, key, values[key])
+        obj.full_clean()
+        obj.save()
+        report.count(model, created=False)
+    return obj
+
+
+def set_m2m(obj, name: str, wanted: list, report: LoadReport) -> None:
+    manager = getattr(obj, name)
+    if {o.pk for o in manager.all()} != {o.pk for o in wanted}:
+        manager.set(wanted)
+        report.count(type(obj), created=False)
+
+
+def _lookup(index: dict, slug: str, what: str, where: str):
+    try:
+        return index[slug]
+    except KeyError:
+        raise SeedError(f"{where}: unknown {what} “{slug}”.") from None
+
+
+@transaction.atomic
+def load_stories(path: Path = DEFAULT_FILE) -> LoadReport:
+    with open(path, "rb") as handle:
+        data = tomllib.load(handle)
+    report = LoadReport()
+    try:
+        _load(data, report)
+    except ValidationError as error:
+        raise SeedError("; ".join(error.messages)) from error
+    return report
+
+
+def _load(data: dict, report: LoadReport) -> None:
+    topics = {
+        row["slug"]: upsert(
+            Topic, {"slug": row["slug"]}, {"name": row["name"], "description": row.get("description", "")}, report
+        )
+        for row in data.get("topics", [])
+    }
+    people = {
+        row["slug"]: upsert(
+            Person,
+            {"slug": row["slug"]},
+            {"name": row["name"], "role": row.get("role", ""), "affiliation": row.get("affiliation", "")},
+            report,
+        )
+        for row in data.get("people", [])
+    }
+    sources = {
+        row["slug"]: upsert(
+            Source,
+            {"slug": row["slug"]},
+            {
+                "title": row["title"],
+                "publisher": row["publisher"],
+                "kind": row["kind"],
+                "url": row.get("url", ""),
+                "published_on": row.get("published_on"),
+                "accessed_on": row.get("accessed_on"),
+                "notes": row.get("notes", ""),
+            },
+            report,
+        )
+        for row in data.get("sources", [])
+    }
+
+    for row in data.get("statistics", []):
+        where = f"statistic {row['slug']}"
+        statistic = upsert(
+            Statistic,
+            {"slug": row["slug"]},
+            {
+                "label": row["label"],
+                "unit": row.get("unit", ""),
+                "prefix": row.get("prefix", ""),
+                "display": row.get("display", Statistic.Display.FULL),
+                "qualifier": row.get("qualifier", ""),
+                "source": _lookup(sources, row["source"], "source", where),
+                "methodology": row.get("methodology", ""),
+                "checked_on": row.get("checked_on"),
+                "review_by": row.get("review_by"),
+            },
+            report,
+        )
+        for value in row.get("values", []):
+            upsert(
+                StatisticValue,
+                {"statistic": statistic, "as_of": value["as_of"]},
+                {
+                    "value": Decimal(value["value"]),
+                    "period": value.get("period", ""),
+                    "note": value.get("note", ""),
+                },
+                report,
+            )
+
+    for row in data.get("quotes", []):
+        where = f"quote {row['slug']}"
+        upsert(
+            Quote,
+            {"slug": row["slug"]},
+            {
+                "text": row["text"].strip(),
+                "speaker": _lookup(people, row["speaker"], "person", where),
+                "said_on": row.get("said_on"),
+                "context": row.get("context", ""),
+                "source": _lookup(sources, row["source"], "source", where) if row.get("source") else None,
+                "checked_on": row.get("checked_on"),
+                "review_by": row.get("review_by"),
+            },
+            report,
+        )
+
+    ratings = {rating.slug: rating for rating in Rating.objects.all()}
+    for row in data.get("claims", []):
+        where = f"claim {row['slug']}"
+        claim = upsert(
+            Claim,
+            {"slug": row["slug"]},
+            {
+                "text": row["text"],
+                "claimant": _lookup(people, row["claimant"], "person", where) if row.get("claimant") else None,
+                "claimant_name": row.get("claimant_name", ""),
+                "claimed_on": row.get("claimed_on"),
+                "rating": _lookup(ratings, row["rating"], "rating", where),
+                "explanation": row["explanation"],
+                "checked_on": row.get("checked_on"),
+                "review_by": row.get("review_by"),
+            },
+            report,
+        )
+        set_m2m(claim, "sources", [_lookup(sources, s, "source", where) for s in row.get("sources", [])], report)
+
+    media = {}
+    for row in data.get("media", []):
+        media[row["slug"]] = upsert(
+            Media,
+            {"slug": row["slug"]},
+            {
+                "kind": row.get("kind", Media.Kind.IMAGE),
+                "title": row.get("title", ""),
+                "caption": row.get("caption", ""),
+                "credit": row.get("credit", ""),
+                "alt_text": row.get("alt_text", ""),
+                "video_url": row.get("video_url", ""),
+                "duration": parse_duration(row["duration"]) if row.get("duration") else None,
+            },
+            report,
+        )
+
+    for row in data.get("explainers", []):
+        _load_explainer(row, topics, media, report)
+
+
+def _load_explainer(row: dict, topics: dict, media: dict, report: LoadReport) -> None:
+    where = f"explainer {row['slug']}"
+    explainer = upsert(
+        Explainer,
+        {"slug": row["slug"]},
+        {
+            "title": row["title"],
+            "kind": row.get("kind", Explainer.Kind.EXPLAINER),
+            "standfirst": row["standfirst"],
+            "byline": row.get("byline", ""),
+            "status": row.get("status", Explainer.Status.DRAFT),
+            "published_at": row.get("published_at"),
+            "hero": _lookup(media, row["hero"], "media", where) if row.get("hero") else None,
+            "seo_title": row.get("seo_title", ""),
+            "seo_description": row.get("seo_description", ""),
+        },
+        report,
+    )
+    set_m2m(explainer, "topics", [_lookup(topics, t, "topic", where) for t in row.get("topics", [])], report)
+
+    sections = row.get("sections", [])
+    Section.objects.filter(explainer=explainer, position__gt=len(sections)).delete()
+    for position, section_row in enumerate(sections, start=1):
+        body = section_row.get("body", "").strip()
+        try:
+            compiled = compile_body(body)
+        except ValidationError as error:
+            raise SeedError(f"{where}, section {position}: " + " ".join(error.messages)) from error
+        section = upsert(
+            Section,
+            {"explainer": explainer, "position": position},
+            {"heading": section_row.get("heading", ""), "body": body, "body_html": compiled.html},
+            report,
+        )
+        section.write_blocks(compiled.blocks)

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from . import views
+
+app_name = "explainers"
+urlpatterns = [
+    path("explainers/<slug:slug>/", views.explainer_detail, name="detail"),
+    path("topics/<slug:slug>/", views.topic_detail, name="topic"),
+]

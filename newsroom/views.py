@@ -1,0 +1,22 @@
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import render
+
+from explainers.models import Explainer
+
+HOME_PAGE_SIZE = 30
+
+
+def home(request):
+    explainers = list(Explainer.objects.published().for_public_list()[:HOME_PAGE_SIZE])
+    return render(request, "newsroom/home.html", {"explainers": explainers})
+
+
+def health(request):
+    """For load balancers: 200 when the database answers, 503 when it does not."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except Exception:  # noqa: BLE001 - any database failure means unhealthy
+        return JsonResponse({"status": "unavailable"}, status=503)
+    return JsonResponse({"status": "ok"})

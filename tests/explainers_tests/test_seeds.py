@@ -1,0 +1,131 @@
+from decimal import Decimal
+
+import pytest
+from django.core import serializers
+from django.core.management import CommandError, call_command
+
+from claims.models import Claim, Person, Quote, Source, Statistic, StatisticValue
+from explainers.models import Explainer, Media, Section, SectionBlock, Topic
+from explainers.seeding import load_stories
+
+pytestmark = pytest.mark.django_db
+
+UKRAINE = "coalition-of-the-willing-ukraine-peace-plan"
+MIGRATION = "small-boats-50000-crossings-starmer"
+MODELS = [Topic, Person, Source, Statistic, StatisticValue, Quote, Claim, Media, Explainer, Section, SectionBlock]
+
+
+def snapshot() -> str:
+    return "".join(serializers.serialize("json", model.objects.order_by("pk")) for model in MODELS)
+
+
+@pytest.fixture
+def stories(db):
+    load_stories()
+
+
+def test_both_stories_are_published_with_their_topics(stories):
+    assert set(Explainer.objects.published().values_list("slug", flat=True)) == {UKRAINE, MIGRATION}
+    assert set(Topic.objects.values_list("name", flat=True)) == {"Ukraine", "Migration", "UK politics"}
+    assert set(Explainer.objects.get(slug=UKRAINE).topics.values_list("slug", flat=True)) == {
+        "ukraine",
+        "uk-politics",
+    }
+    assert Explainer.objects.get(slug=MIGRATION).kind == Explainer.Kind.ANALYSIS
+
+
+def test_sections_keep_the_question_headings(stories):
+    headings = list(Explainer.objects.get(slug=UKRAINE).sections.values_list("heading", flat=True))
+    assert headings == ["", "What is Sir Keir Starmer’s four-point plan?", "What is the ‘coalition of the willing’?"]
+
+
+def test_four_point_plan_is_an_ordered_list(stories):
+    section = Section.objects.get(explainer__slug=UKRAINE, position=2)
+    assert "<ol>" in section.body_html
+    assert section.body_html.count("<li>") == 4
+
+
+@pytest.mark.parametrize(
+    ("slug", "value", "source"),
+    [
+        ("lancaster-house-summit-leaders", 19, "Sky News"),
+        ("ukraine-air-defence-export-finance", 1_600_000_000, "Prime Minister’s Office"),
+        ("ukraine-air-defence-missiles", 5_000, "Prime Minister’s Office"),
+        ("small-boat-crossings-since-election", 50_271, "Home Office"),
+        ("small-boat-arrivals-11-august-2025", 474, "Home Office"),
+        ("small-boat-crossings-rise-on-year-earlier", 13_000, "Home Office"),
+        ("uk-net-migration-2024", 431_000, "Office for National Statistics"),
+    ],
+)
+def test_every_figure_is_a_statistic_with_source_and_date(stories, slug, value, source):
+    statistic = Statistic.objects.select_related("source").get(slug=slug)
+    assert statistic.current.value == Decimal(value)
+    assert statistic.current.as_of is not None
+    assert statistic.source.publisher == source
+    assert statistic.section_blocks.exists(), "the figure is placed in a story"
+
+
+def test_export_finance_reads_as_money(stories):
+    assert Statistic.objects.get(slug="ukraine-air-defence-export-finance").current.display == "£1.6bn"
+
+
+def test_every_quote_has_speaker_and_source_and_is_used(stories):
+    quotes = Quote.objects.select_related("speaker", "source")
+    assert quotes.count() == 9
+    for quote in quotes:
+        assert quote.speaker and quote.source, quote.slug
+        assert quote.section_blocks.exists(), f"{quote.slug} is not placed in a story"
+    assert Quote.objects.get(slug="jacqui-smith-not-our-fault").speaker.name == "Jacqui Smith"
+
+
+def test_media_keep_captions_credits_and_the_video(stories):
+    video = Media.objects.get(kind=Media.Kind.VIDEO)
+    assert video.title == "Britain must ‘lead from the front’"
+    assert video.duration_display == "4:01"
+    assert set(Media.objects.filter(kind="image").values_list("credit", flat=True)) == {"AP", "PA"}
+    assert Media.objects.filter(caption__startswith="A group of people thought to be migrants").exists()
+
+
+def test_page_furniture_is_dropped_and_oecd_is_spelt_right(stories):
+    bodies = " ".join(Section.objects.values_list("body", flat=True))
+    for furniture in ("Please use Chrome browser", "More from Politics", "Pic: PA", "Image:", "4:01"):
+        assert furniture not in bodies
+    assert "OCED" not in bodies and "OECD" in bodies
+
+
+def test_claims_have_ratings(stories):
+    ratings = dict(Claim.objects.values_list("slug", "rating__slug"))
+    assert ratings == {"returns-higher-than-under-conservatives": "true", "one-in-one-out-detentions": "unproven"}
+
+
+def test_loading_twice_leaves_the_database_unchanged(stories):
+    before = snapshot()
+    report = load_stories()
+    assert not report.changed
+    assert snapshot() == before
+
+
+def test_load_stories_command_reports_and_is_idempotent(capsys):
+    call_command("load_stories")
+    assert "created 2 explainers" in capsys.readouterr().out
+    call_command("load_stories")
+    assert "nothing changed" in capsys.readouterr().out
+
+
+def test_a_bad_reference_in_a_seed_file_loads_nothing(tmp_path):
+    path = tmp_path / "bad.toml"
+    path.write_text(
+        '[[explainers]]\nslug = "x"\ntitle = "X"\nstandfirst = "Y"\n'
+        '[[explainers.sections]]\nbody = "[[statistic:missing]]"\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(CommandError, match="missing"):
+        call_command("load_stories", str(path))
+    assert not Explainer.objects.exists()
+
+
+def test_both_stories_render(stories, client):
+    for slug, expected in ((UKRAINE, "£1.6bn"), (MIGRATION, "50,271")):
+        response = client.get(f"/explainers/{slug}/")
+        assert response.status_code == 200
+        assert expected in response.content.decode()

@@ -1,0 +1,142 @@
+import datetime
+from decimal import Decimal
+
+import factory
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from claims.models import Claim, Person, Quote, Rating, Source, Statistic, StatisticValue
+from explainers.blocks import compile_body
+from explainers.models import Explainer, Media, Section, Topic
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ["username"]
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.org")
+    password = factory.PostGenerationMethodCall("set_password", "correct-horse-battery")
+
+
+class TopicFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Topic
+
+    name = factory.Sequence(lambda n: f"Topic {n}")
+    slug = factory.Sequence(lambda n: f"topic-{n}")
+
+
+class PersonFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Person
+
+    name = factory.Faker("name")
+    slug = factory.Sequence(lambda n: f"person-{n}")
+    role = "Minister"
+
+
+class SourceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Source
+
+    title = factory.Sequence(lambda n: f"Report {n}")
+    slug = factory.Sequence(lambda n: f"source-{n}")
+    publisher = "Office for Figures"
+    kind = Source.Kind.OFFICIAL_STATISTICS
+
+
+class QuoteFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Quote
+
+    slug = factory.Sequence(lambda n: f"quote-{n}")
+    text = factory.Faker("sentence", nb_words=12)
+    speaker = factory.SubFactory(PersonFactory)
+    source = factory.SubFactory(SourceFactory)
+    said_on = datetime.date(2025, 8, 11)
+
+
+class StatisticFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Statistic
+        skip_postgeneration_save = True
+
+    slug = factory.Sequence(lambda n: f"statistic-{n}")
+    label = factory.Sequence(lambda n: f"Things counted {n}")
+    unit = "people"
+    source = factory.SubFactory(SourceFactory)
+
+    @factory.post_generation
+    def values(self, create, extracted, **kwargs):
+        """``values=[(value, date), ...]``; by default one value, 50,271 as of 11 August 2025."""
+        if not create:
+            return
+        for value, as_of in extracted if extracted is not None else [(50271, datetime.date(2025, 8, 11))]:
+            StatisticValue.objects.create(statistic=self, value=Decimal(value), as_of=as_of)
+
+
+class ClaimFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Claim
+
+    slug = factory.Sequence(lambda n: f"claim-{n}")
+    text = factory.Faker("sentence", nb_words=10)
+    claimant = factory.SubFactory(PersonFactory)
+    rating = factory.LazyFunction(lambda: Rating.objects.get(slug="misleading"))
+    explanation = "The figures say otherwise."
+
+
+class MediaFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Media
+
+    slug = factory.Sequence(lambda n: f"media-{n}")
+    kind = Media.Kind.IMAGE
+    caption = "Leaders at the summit."
+    credit = "PA"
+
+
+class ExplainerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Explainer
+        skip_postgeneration_save = True
+
+    title = factory.Sequence(lambda n: f"What is happening {n}?")
+    slug = factory.Sequence(lambda n: f"explainer-{n}")
+    standfirst = factory.Faker("sentence", nb_words=20)
+    byline = "Staff reporter"
+    status = Explainer.Status.DRAFT
+
+    class Params:
+        published = factory.Trait(
+            status=Explainer.Status.PUBLISHED,
+            published_at=factory.LazyFunction(lambda: timezone.now() - datetime.timedelta(hours=1)),
+        )
+        scheduled = factory.Trait(
+            status=Explainer.Status.PUBLISHED,
+            published_at=factory.LazyFunction(lambda: timezone.now() + datetime.timedelta(days=1)),
+        )
+        in_review = factory.Trait(status=Explainer.Status.IN_REVIEW)
+        archived = factory.Trait(
+            status=Explainer.Status.ARCHIVED,
+            published_at=factory.LazyFunction(lambda: timezone.now() - datetime.timedelta(days=30)),
+        )
+
+    @factory.post_generation
+    def topics(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.topics.set(extracted)
+
+
+def add_section(explainer, body="", heading="", position=None):
+    """Save a section the way the admin does: compile the body, then write the usage rows."""
+    compiled = compile_body(body)
+    if position is None:
+        position = explainer.sections.count() + 1
+    section = Section.objects.create(
+        explainer=explainer, position=position, heading=heading, body=body, body_html=compiled.html
+    )
+    section.write_blocks(compiled.blocks)
+    return section

@@ -1,0 +1,156 @@
+"""Nothing unpublished reaches a reader: every status × every public route.
+
+The matrix is data: add a route to PUBLIC_ROUTES and a status to HIDDEN_STATES and every
+combination is tested. Each hidden story carries a unique marker in its title, text and its own
+fact blocks; a route leaks if the marker appears anywhere in its response.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from explainers.models import Explainer
+from tests.factories import (
+    ClaimFactory,
+    ExplainerFactory,
+    QuoteFactory,
+    SourceFactory,
+    StatisticFactory,
+    TopicFactory,
+    add_section,
+)
+
+pytestmark = pytest.mark.django_db
+
+MARKER = "UNPUBLISHED-MARKER"
+
+
+def unpublish(explainer):
+    """Published once, then taken down: it keeps its publication date."""
+    explainer.status = Explainer.Status.DRAFT
+    explainer.save()
+
+
+HIDDEN_STATES = {
+    "draft": dict(status=Explainer.Status.DRAFT),
+    "in review": dict(status=Explainer.Status.IN_REVIEW),
+    "scheduled in the future": dict(
+        status=Explainer.Status.PUBLISHED,
+        published_at=lambda: timezone.now() + datetime.timedelta(hours=2),
+    ),
+    "archived": dict(
+        status=Explainer.Status.ARCHIVED,
+        published_at=lambda: timezone.now() - datetime.timedelta(days=3),
+    ),
+    "published then unpublished": dict(
+        status=Explainer.Status.PUBLISHED,
+        published_at=lambda: timezone.now() - datetime.timedelta(days=1),
+        then=unpublish,
+    ),
+}
+
+
+@dataclass
+class World:
+    hidden: Explainer
+    published: Explainer
+    topic: object
+    shared_statistic: object  # used by both stories
+    own_statistic: object  # used only by the hidden story
+    own_quote: object
+    own_claim: object
+    own_source: object
+
+
+def build_world(state: dict) -> World:
+    topic = TopicFactory(name="Shared topic")
+    own_source = SourceFactory(title=f"Source {MARKER}")
+    shared = StatisticFactory(label="Shared figure")
+    own_statistic = StatisticFactory(label=f"Figure {MARKER}", source=own_source)
+    own_quote = QuoteFactory(text=f"Words {MARKER}", source=own_source)
+    own_claim = ClaimFactory(text=f"Claim {MARKER}")
+    own_claim.sources.add(own_source)
+
+    published = ExplainerFactory(published=True, title="Published story", topics=[topic])
+    add_section(published, f"Visible text with [[value:{shared.slug}]] people.", heading="A question?")
+
+    fields = {k: (v() if callable(v) else v) for k, v in state.items() if k != "then"}
+    hidden = ExplainerFactory(
+        title=f"Story {MARKER}", standfirst=f"Standfirst {MARKER}", topics=[topic], **fields
+    )
+    add_section(
+        hidden,
+        f"Body {MARKER} [[value:{shared.slug}]]\n\n[[statistic:{own_statistic.slug}]]\n\n"
+        f"[[quote:{own_quote.slug}]]\n\n[[claim:{own_claim.slug}]]",
+        heading=f"Heading {MARKER}?",
+    )
+    if "then" in state:
+        state["then"](hidden)
+    return World(hidden, published, topic, shared, own_statistic, own_quote, own_claim, own_source)
+
+
+# (name, url builder, whether the page itself must be a 404)
+PUBLIC_ROUTES = [
+    ("home", lambda w: reverse("home"), False),
+    ("hidden explainer", lambda w: reverse("explainers:detail", args=[w.hidden.slug]), True),
+    ("published explainer", lambda w: reverse("explainers:detail", args=[w.published.slug]), False),
+    ("topic page", lambda w: reverse("explainers:topic", args=[w.topic.slug]), False),
+    ("shared fact page (used in)", lambda w: reverse("claims:statistic", args=[w.shared_statistic.slug]), False),
+    ("hidden story's statistic", lambda w: reverse("claims:statistic", args=[w.own_statistic.slug]), True),
+    ("hidden story's quote", lambda w: reverse("claims:quote", args=[w.own_quote.slug]), True),
+    ("hidden story's claim", lambda w: reverse("claims:claim", args=[w.own_claim.slug]), True),
+    ("hidden story's source", lambda w: reverse("claims:source", args=[w.own_source.slug]), True),
+    ("shared fact's source", lambda w: reverse("claims:source", args=[w.shared_statistic.source.slug]), False),
+]
+
+
+@pytest.mark.parametrize("state", HIDDEN_STATES.values(), ids=HIDDEN_STATES.keys())
+@pytest.mark.parametrize(
+    ("route", "build_url", "must_404"), PUBLIC_ROUTES, ids=[r[0] for r in PUBLIC_ROUTES]
+)
+def test_unpublished_story_is_invisible(client, state, route, build_url, must_404):
+    world = build_world(state)
+    response = client.get(build_url(world))
+    if must_404:
+        assert response.status_code == 404, f"{route} should not exist for readers"
+    else:
+        assert response.status_code == 200
+    assert MARKER.encode() not in response.content, (
+        f"{route} leaks the unpublished story"
+    )
+
+
+def test_matrix_would_catch_a_leak(client):
+    """Guard the guard: once published, the same story shows up on the routes above."""
+    world = build_world(HIDDEN_STATES["draft"])
+    world.hidden.status = Explainer.Status.PUBLISHED
+    world.hidden.published_at = timezone.now() - datetime.timedelta(minutes=1)
+    world.hidden.save()
+    for path in (
+        reverse("home"),
+        reverse("explainers:detail", args=[world.hidden.slug]),
+        reverse("claims:statistic", args=[world.own_statistic.slug]),
+        reverse("claims:source", args=[world.own_source.slug]),
+    ):
+        assert MARKER.encode() in client.get(path).content
+
+
+def test_topic_with_only_hidden_stories_is_not_found(client):
+    topic = TopicFactory()
+    ExplainerFactory(topics=[topic])
+    assert client.get(reverse("explainers:topic", args=[topic.slug])).status_code == 404
+
+
+def test_scheduled_story_appears_when_its_time_comes_without_any_job(client, statistic):
+    explainer = ExplainerFactory(scheduled=True)
+    add_section(explainer, f"[[statistic:{statistic.slug}]]")
+    url = explainer.get_absolute_url()
+    assert client.get(url).status_code == 404
+    Explainer.objects.filter(pk=explainer.pk).update(
+        published_at=timezone.now() - datetime.timedelta(seconds=1)
+    )
+    assert client.get(url).status_code == 200
+    assert client.get(statistic.get_absolute_url()).status_code == 200
