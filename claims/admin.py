@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin
 from django.db.models import Count, OuterRef, Subquery
 from django.urls import NoReverseMatch, reverse
@@ -108,8 +109,21 @@ class QuoteAdmin(FactBlockAdmin):
     ]
 
 
+class StatisticValueForm(forms.ModelForm):
+    class Meta:
+        model = StatisticValue
+        fields = ["value", "as_of", "period", "note"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and "value" not in self.data:
+            # 50271, not 50271.0000
+            self.initial["value"] = format(self.instance.value.normalize(), "f")
+
+
 class StatisticValueInline(admin.TabularInline):
     model = StatisticValue
+    form = StatisticValueForm
     extra = 1
     fields = ["value", "as_of", "period", "note"]
     verbose_name = "value"

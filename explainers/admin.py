@@ -26,14 +26,10 @@ class BodyWidget(forms.Textarea):
         textarea = super().render(name, value, attrs, renderer)
         return format_html(
             '<div class="block-picker-wrap">'
-            '<label class="block-picker-label">Insert a fact block or media '
+            '<div class="block-picker-label"><span>Insert a fact block or media</span>'
             '<select class="block-picker" data-url="{}" data-target="{}" '
             'aria-label="Search quotes, statistics, claims and media to insert">'
-            "<option></option></select></label>{}"
-            '<p class="help">Markdown: a blank line starts a paragraph, **bold**, '
-            "*italic*, [link](https://…), lists with 1. or -, sub-headings with ###. "
-            "Cards stand on their own line; [[value:…]] puts a figure inside a sentence; "
-            "add @YYYY-MM-DD to pin a statistic to its value on that date.</p></div>",
+            "<option></option></select></div>{}</div>",
             reverse("admin:explainers_explainer_block_search"),
             (attrs or {}).get("id", ""),
             textarea,
@@ -98,7 +94,11 @@ class SectionFormSet(forms.BaseInlineFormSet):
             if not self._should_delete_form(form) and (form.instance.pk or form.has_changed())
         ]
         big = 10**9
-        kept.sort(key=lambda item: (item[1].cleaned_data.get("order") or big, item[0]))
+        def order(item):
+            value = item[1].cleaned_data.get("order")
+            return (big if value is None else value, item[0])
+
+        kept.sort(key=order)
         return [form for _, form in kept]
 
 
@@ -152,6 +152,9 @@ class ExplainerAdmin(admin.ModelAdmin):
         ("Publication", {"fields": ["status", "published_at"]}),
         ("Search engines", {"fields": ["seo_title", "seo_description"], "classes": ["collapse"]}),
     ]
+
+    class Media:
+        css = {"all": ["explainers/admin/picker.css"]}
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("topics")

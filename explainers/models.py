@@ -205,7 +205,12 @@ class Section(models.Model):
     )
     body = models.TextField(
         blank=True,
-        help_text="Markdown. Place fact blocks with the picker; they appear as [[kind:slug]].",
+        help_text=(
+            "Markdown: a blank line starts a paragraph; **bold**, *italic*, [link](https://…), "
+            "lists with 1. or -, sub-headings with ###. Pick fact blocks with the search box: "
+            "cards stand on a line of their own, [[value:…]] and [[said:…]] go inside a sentence, "
+            "and @YYYY-MM-DD pins a statistic to its value on that date."
+        ),
     )
     body_html = models.TextField(editable=False, blank=True)
 
@@ -218,7 +223,9 @@ class Section(models.Model):
         ]
 
     def __str__(self):
-        return self.heading or f"Section {self.position}"
+        if self.heading:
+            return self.heading
+        return "Opening section" if self.position == 1 else f"Section {self.position}"
 
     @property
     def anchor(self) -> str:
