@@ -4,7 +4,7 @@ from django.db.models import Count, OuterRef, Subquery
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html, format_html_join
 
-from .models import USAGE_RELATION, Claim, Person, Quote, Rating, Source, Statistic, StatisticValue
+from .models import USAGE_RELATION, Claim, ClaimSource, Person, Quote, Rating, Source, Statistic, StatisticValue
 
 
 def usage_list(uses, empty="Not used in any story yet."):
@@ -57,7 +57,7 @@ class FactBlockAdmin(admin.ModelAdmin):
     def used_in(self, obj):
         if obj is None or obj.pk is None:
             return "Not used yet: save it, then place it in a section with the block picker."
-        return usage_list(getattr(obj, "all_uses", None) or list(obj.uses()))
+        return usage_list(obj.all_uses if hasattr(obj, "all_uses") else list(obj.uses()))
 
     @admin.display(description="Stories", ordering="use_count")
     def uses_count(self, obj):
@@ -127,6 +127,9 @@ class StatisticValueInline(admin.TabularInline):
     extra = 1
     fields = ["value", "as_of", "period", "note"]
     verbose_name = "value"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("statistic")
     verbose_name_plural = "values (newest first; the newest is shown as current)"
 
 
@@ -165,17 +168,27 @@ class StatisticAdmin(FactBlockAdmin):
         return obj.current_as_of
 
 
+class ClaimSourceInline(admin.TabularInline):
+    model = ClaimSource
+    autocomplete_fields = ["source"]
+    extra = 1
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("source")
+
+
 @admin.register(Claim)
 class ClaimAdmin(FactBlockAdmin):
     list_display = ["__str__", "claimed_by", "rating", "claimed_on", "uses_count", "review_by"]
     list_select_related = ["claimant", "rating"]
     list_filter = ["rating", ("claimant", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["text", "slug", "claimant__name", "claimant_name", "explanation"]
-    autocomplete_fields = ["claimant", "sources"]
+    autocomplete_fields = ["claimant"]
+    inlines = [ClaimSourceInline]
     prepopulated_fields = {"slug": ["text"]}
     fieldsets = [
         (None, {"fields": ["text", ("claimant", "claimant_name"), "claimed_on", "slug"]}),
-        ("Verdict", {"fields": ["rating", "explanation", "sources"]}),
+        ("Verdict", {"fields": ["rating", "explanation"]}),
         FactBlockAdmin.review_fieldset,
         FactBlockAdmin.usage_fieldset,
     ]

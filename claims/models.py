@@ -195,7 +195,11 @@ class Quote(FactBlock):
     class Meta:
         ordering = ["-said_on", "speaker__name"]
         constraints = [
-            models.CheckConstraint(condition=~Q(text=""), name="quote_text_not_empty"),
+            models.CheckConstraint(
+                condition=~Q(text=""),
+                name="quote_text_not_empty",
+                violation_error_message="A quote needs its words.",
+            ),
         ]
 
     def __str__(self):
@@ -271,7 +275,11 @@ class StatisticValue(models.Model):
         ordering = ["statistic", "-as_of"]
         get_latest_by = "as_of"
         constraints = [
-            models.UniqueConstraint(fields=["statistic", "as_of"], name="statistic_one_value_per_date"),
+            models.UniqueConstraint(
+                fields=["statistic", "as_of"],
+                name="statistic_one_value_per_date",
+                violation_error_message="This statistic already has a value for that date.",
+            ),
         ]
 
     def __str__(self):
@@ -295,26 +303,29 @@ class Claim(FactBlock):
     claimed_on = models.DateField(null=True, blank=True)
     rating = models.ForeignKey(Rating, on_delete=models.PROTECT, related_name="claims")
     explanation = models.TextField(help_text="Why it has this rating")
-    sources = models.ManyToManyField(Source, related_name="claims", blank=True)
+    sources = models.ManyToManyField(Source, through="ClaimSource", related_name="claims", blank=True)
 
     token_kind = "claim"
 
     class Meta:
         ordering = ["-claimed_on", "text"]
         constraints = [
-            models.CheckConstraint(condition=~Q(text=""), name="claim_text_not_empty"),
+            models.CheckConstraint(
+                condition=~Q(text=""),
+                name="claim_text_not_empty",
+                violation_error_message="Write down what was claimed.",
+            ),
             models.CheckConstraint(
                 condition=Q(claimant__isnull=False) | ~Q(claimant_name=""),
                 name="claim_has_claimant",
+                violation_error_message=(
+                    "Say who made the claim: pick a person or name the claimant."
+                ),
             ),
         ]
 
     def __str__(self):
         return self.text if len(self.text) <= 90 else self.text[:87] + "…"
-
-    def clean(self):
-        if not self.claimant_id and not self.claimant_name.strip():
-            raise ValidationError("Say who made the claim: pick a person or name the claimant.")
 
     @property
     def claimed_by(self) -> str:
@@ -322,6 +333,24 @@ class Claim(FactBlock):
 
     def get_absolute_url(self):
         return reverse("claims:claim", kwargs={"slug": self.slug})
+
+
+class ClaimSource(models.Model):
+    """A source cited for a claim's rating; a cited source cannot be deleted from under it."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="citations")
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="claim_citations")
+
+    class Meta:
+        ordering = ["claim", "source"]
+        verbose_name = "source cited"
+        verbose_name_plural = "sources cited"
+        constraints = [
+            models.UniqueConstraint(fields=["claim", "source"], name="claim_cites_source_once"),
+        ]
+
+    def __str__(self):
+        return str(self.source)
 
 
 FACT_MODELS = {model.token_kind: model for model in (Quote, Statistic, Claim)}

@@ -148,7 +148,18 @@ class ExplainerAdmin(admin.ModelAdmin):
     date_hierarchy = "published_at"
     inlines = [SectionInline]
     fieldsets = [
-        (None, {"fields": ["title", "slug", "kind", "standfirst", "byline", "topics", "hero"]}),
+        (
+            None,
+            {
+                "fields": ["title", "slug", "kind", "standfirst", "byline", "topics", "hero"],
+                "description": (
+                    "Write the headline and standfirst, then the sections below, each under a "
+                    "reader's question. To add a quote, statistic, claim or photo, type a few "
+                    "words of it in the section's search box and pick it: it is checked when you "
+                    "save, and readers see it with its source."
+                ),
+            },
+        ),
         ("Publication", {"fields": ["status", "published_at"]}),
         ("Search engines", {"fields": ["seo_title", "seo_description"], "classes": ["collapse"]}),
     ]

@@ -59,10 +59,14 @@ class Media(models.Model):
         verbose_name_plural = "media"
         constraints = [
             models.CheckConstraint(
-                condition=Q(image="") | ~Q(alt_text=""), name="media_image_has_alt_text"
+                condition=Q(image="") | ~Q(alt_text=""),
+                name="media_image_has_alt_text",
+                violation_error_message="Describe the image in its alt text for readers who cannot see it.",
             ),
             models.CheckConstraint(
-                condition=~Q(kind="video") | ~Q(title=""), name="media_video_has_title"
+                condition=~Q(kind="video") | ~Q(title=""),
+                name="media_video_has_title",
+                violation_error_message="A video needs a title.",
             ),
         ]
 
@@ -154,6 +158,10 @@ class Explainer(models.Model):
             models.CheckConstraint(
                 condition=~Q(status="published") | Q(published_at__isnull=False),
                 name="explainer_published_has_date",
+                violation_error_message=(
+                    "A published explainer needs a publication time: set “Published at” "
+                    "(Today and Now publish it at once; a future time schedules it)."
+                ),
             ),
         ]
         indexes = [models.Index(fields=["status", "published_at"], name="explainer_status_pub_idx")]

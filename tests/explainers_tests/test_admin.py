@@ -1,4 +1,6 @@
-"""The explainer admin: the story form with its sections inline, the block picker, the changelist."""
+"""The explainer admin: the story form with its sections inline, the block picker, the list."""
+
+import datetime
 
 import pytest
 from django.db import connection
@@ -37,7 +39,12 @@ def search_url():
 
 def current(section):
     """An existing section as the change form shows it; override keys to edit it."""
-    return {"section": section, "order": section.position, "heading": section.heading, "body": section.body}
+    return {
+        "section": section,
+        "order": section.position,
+        "heading": section.heading,
+        "body": section.body,
+    }
 
 
 def explainer_data(explainer=None, sections=(), **fields):
@@ -100,8 +107,24 @@ def usage_rows(explainer):
     return list(
         SectionBlock.objects.filter(section__explainer=explainer)
         .order_by("section__position", "position")
-        .values_list("section_id", "position", "kind", "quote_id", "statistic_id", "claim_id", "media_id")
+        .values_list(
+            "pk", "section_id", "position", "kind", "quote_id", "statistic_id", "claim_id",
+            "media_id", "pinned_value_id",
+        )
     )
+
+
+def usage_row_ids(explainer):
+    return list(
+        SectionBlock.objects.filter(section__explainer=explainer)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def block_signatures(section):
+    """A section's usage rows as they are in the database now, without the section."""
+    return [block.signature[1:] for block in SectionBlock.objects.filter(section_id=section.pk)]
 
 
 def section_rows(explainer):
@@ -125,9 +148,13 @@ def section_errors(response):
 @pytest.fixture
 def story(statistic, quote):
     """A draft story with two sections that place a value and a quote card."""
-    explainer = factories.ExplainerFactory(title="Small boats explained", slug="small-boats-explained")
+    explainer = factories.ExplainerFactory(
+        title="Small boats explained", slug="small-boats-explained"
+    )
     add_section(explainer, body="Crossings reached [[value:small-boat-crossings]] this year.")
-    add_section(explainer, heading="What did the minister say?", body="[[quote:island-of-strangers]]")
+    add_section(
+        explainer, heading="What did the minister say?", body="[[quote:island-of-strangers]]"
+    )
     return explainer
 
 
@@ -152,7 +179,8 @@ def test_change_page_renders_each_section_in_order_with_the_block_picker(editor_
 
     assert response.status_code == 200
     formset = response.context["inline_admin_formsets"][0].formset
-    assert [form.instance.heading for form in formset.initial_forms] == ["", "What did the minister say?"]
+    headings = [form.instance.heading for form in formset.initial_forms]
+    assert headings == ["", "What did the minister say?"]
     assert [form["order"].value() for form in formset.initial_forms] == [1, 2]
     content = response.content.decode()
     assert content.count('class="block-picker"') >= 2
@@ -169,7 +197,11 @@ def test_adding_a_story_saves_its_sections_in_order_with_their_usage_rows(
     data = explainer_data(
         sections=[
             {"order": 1, "body": "Crossings reached [[value:small-boat-crossings]] this year."},
-            {"order": 2, "heading": "What did the minister say?", "body": "[[quote:island-of-strangers]]"},
+            {
+                "order": 2,
+                "heading": "What did the minister say?",
+                "body": "[[quote:island-of-strangers]]",
+            },
         ]
     )
 
@@ -204,6 +236,67 @@ def test_new_sections_are_positioned_by_their_order_field_not_their_form_order(e
         (1, "First question"),
         (2, "Second question"),
     ]
+
+
+def test_pinned_statistic_token_stores_the_value_of_that_date(editor_client):
+    statistic = factories.StatisticFactory(
+        slug="small-boat-crossings",
+        values=[(36816, datetime.date(2024, 12, 31)), (50271, datetime.date(2025, 8, 11))],
+    )
+    data = explainer_data(
+        sections=[{"order": 1, "body": "[[statistic:small-boat-crossings@2025-01-15]]"}]
+    )
+
+    response = editor_client.post(add_url(), data)
+
+    assert response.status_code == 302, section_errors(response)
+    block = SectionBlock.objects.get(section__explainer__slug="small-boats")
+    assert block.pinned_value == statistic.values.get(as_of=datetime.date(2024, 12, 31))
+
+
+def test_pinning_a_statistic_before_its_first_value_is_refused(editor_client, statistic):
+    data = explainer_data(
+        sections=[{"order": 1, "body": "[[statistic:small-boat-crossings@2020-01-01]]"}]
+    )
+
+    response = editor_client.post(add_url(), data)
+
+    assert response.status_code == 200
+    assert section_errors(response) == [
+        "[[statistic:small-boat-crossings@2020-01-01]]: “Small-boat crossings” has no value "
+        "on or before 1 January 2020."
+    ]
+    assert Explainer.objects.count() == 0
+
+
+def test_a_new_section_without_an_order_goes_after_the_existing_ones(editor_client, story):
+    first, second = story.sections.order_by("position")
+    data = explainer_data(
+        story,
+        sections=[current(first), current(second), {"heading": "What next?", "body": "We wait."}],
+    )
+
+    response = editor_client.post(change_url(story), data)
+
+    assert response.status_code == 302, section_errors(response)
+    assert list(story.sections.order_by("position").values_list("position", "heading")) == [
+        (1, ""),
+        (2, "What did the minister say?"),
+        (3, "What next?"),
+    ]
+
+
+def test_publishing_without_a_publication_time_is_refused_in_words(editor_client):
+    data = explainer_data(status=Explainer.Status.PUBLISHED, sections=[{"order": 1, "body": "Hi."}])
+
+    response = editor_client.post(add_url(), data)
+
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.non_field_errors()
+    assert len(errors) == 1
+    assert errors[0].startswith("A published explainer needs a publication time")
+    assert "explainer_published_has_date" not in response.content.decode()
+    assert Explainer.objects.count() == 0
 
 
 def test_an_empty_extra_section_form_adds_no_section(editor_client):
@@ -267,17 +360,20 @@ def test_refused_body_is_shown_again_in_the_form(editor_client, statistic):
 def test_refused_save_on_the_change_page_leaves_the_story_and_its_usage_rows_unchanged(
     editor_client, story, claim
 ):
+    third = add_section(story, heading="What next?", body="[[claim:returns-are-up]]")
     sections_before = section_rows(story)
     usage_before = usage_rows(story)
-    first, second = story.sections.order_by("position")
+    first, second = story.sections.order_by("position")[:2]
     data = explainer_data(
         story,
         sections=[
             # A valid edit that would rewrite the first section's usage rows...
-            current(first) | {"body": "[[claim:returns-are-up]]"},
-            # ...refused because the second section now has a misspelt reference.
-            current(second) | {"body": BAD_TOKEN},
-            {"order": 3, "heading": "New question", "body": "[[value:small-boat-crossings]]"},
+            current(first) | {"body": "[[claim:returns-are-up]]", "order": 2},
+            # ...refused because the second section now has a misspelt reference...
+            current(second) | {"body": BAD_TOKEN, "order": 1},
+            # ...so the third is not deleted either.
+            current(third) | {"delete": True},
+            {"order": 4, "heading": "New question", "body": "[[value:small-boat-crossings]]"},
         ],
         title="A new headline",
     )
@@ -295,7 +391,9 @@ def test_refused_save_on_the_change_page_leaves_the_story_and_its_usage_rows_unc
 def test_card_token_inside_a_sentence_is_refused_with_advice_to_put_it_on_its_own_line(
     editor_client, quote
 ):
-    data = explainer_data(sections=[{"order": 1, "body": "See [[quote:island-of-strangers]] here."}])
+    data = explainer_data(
+        sections=[{"order": 1, "body": "See [[quote:island-of-strangers]] here."}]
+    )
 
     response = editor_client.post(add_url(), data)
 
@@ -352,8 +450,8 @@ def test_a_deleted_section_does_not_count_as_a_duplicate_heading(editor_client, 
 
 def test_swapping_two_sections_order_moves_them_and_keeps_their_usage_rows(editor_client, story):
     first, second = story.sections.order_by("position")
-    first_blocks = [b.signature[1:] for b in first.blocks.all()]
-    second_blocks = [b.signature[1:] for b in second.blocks.all()]
+    first_blocks = block_signatures(first)
+    second_blocks = block_signatures(second)
     data = explainer_data(
         story, sections=[current(first) | {"order": 2}, current(second) | {"order": 1}]
     )
@@ -365,8 +463,8 @@ def test_swapping_two_sections_order_moves_them_and_keeps_their_usage_rows(edito
         (second.pk, 1),
         (first.pk, 2),
     ]
-    assert [b.signature[1:] for b in Section.objects.get(pk=first.pk).blocks.all()] == first_blocks
-    assert [b.signature[1:] for b in Section.objects.get(pk=second.pk).blocks.all()] == second_blocks
+    assert block_signatures(first) == first_blocks
+    assert block_signatures(second) == second_blocks
 
 
 def test_reordering_three_sections_renumbers_them_one_to_n(editor_client, story):
@@ -425,18 +523,13 @@ def test_deleting_a_section_removes_it_and_its_usage_rows_and_renumbers_the_rest
 
 
 def test_saving_unchanged_sections_keeps_their_usage_rows(editor_client, story):
-    ids_before = list(
-        SectionBlock.objects.filter(section__explainer=story).order_by("pk").values_list("pk", flat=True)
-    )
+    ids_before = usage_row_ids(story)
     data = explainer_data(story, sections=[current(s) for s in story.sections.order_by("position")])
 
     response = editor_client.post(change_url(story), data)
 
     assert response.status_code == 302, section_errors(response)
-    ids_after = list(
-        SectionBlock.objects.filter(section__explainer=story).order_by("pk").values_list("pk", flat=True)
-    )
-    assert ids_after == ids_before
+    assert usage_row_ids(story) == ids_before
 
 
 def test_editing_a_section_body_rewrites_its_usage_rows(editor_client, story, claim):
@@ -504,6 +597,20 @@ def test_block_search_is_forbidden_to_staff_without_story_permissions(client, st
     assert response.status_code == 403
 
 
+# Media -------------------------------------------------------------------------------------------
+
+
+def test_media_change_page_links_to_the_story_using_it(editor_client):
+    media = factories.MediaFactory(slug="summit-photo")
+    story = factories.ExplainerFactory(title="The summit")
+    add_section(story, body="[[media:summit-photo]]")
+
+    response = editor_client.get(reverse("admin:explainers_media_change", args=[media.pk]))
+
+    assert response.status_code == 200
+    assert change_url(story) in response.content.decode()
+
+
 # Changelist ------------------------------------------------------------------------------------
 
 
@@ -550,8 +657,12 @@ def test_changelist_filters_by_topic_and_lists_topics(editor_client):
 
 
 def make_listed_stories(count, topics):
+    # One fixed publication day, so the date hierarchy does the same drill-down for any size.
+    published_at = datetime.datetime(2025, 8, 11, 9, 0, tzinfo=datetime.timezone.utc)
     for _ in range(count):
-        factories.ExplainerFactory(published=True, topics=topics)
+        factories.ExplainerFactory(
+            status=Explainer.Status.PUBLISHED, published_at=published_at, topics=topics
+        )
 
 
 def test_changelist_query_count_does_not_grow_with_the_number_of_stories(
