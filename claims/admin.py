@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin
+from django.db import models
 from django.db.models import Count, OuterRef, Subquery
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html, format_html_join
@@ -80,6 +81,7 @@ class PersonAdmin(admin.ModelAdmin):
 
 @admin.register(Source)
 class SourceAdmin(admin.ModelAdmin):
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["title", "publisher", "kind", "published_on"]
     list_filter = ["kind", "publisher"]
     search_fields = ["title", "publisher", "url"]

@@ -1,7 +1,7 @@
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import F, Q
 from django.http import JsonResponse
 from django.urls import path, reverse
@@ -120,6 +120,7 @@ class TopicAdmin(admin.ModelAdmin):
 
 @admin.register(Media)
 class MediaAdmin(admin.ModelAdmin):
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["__str__", "kind", "credit", "has_file"]
     list_filter = ["kind", "credit"]
     search_fields = ["title", "caption", "credit", "slug"]
