@@ -7,6 +7,7 @@ block is used through the reverse relation ``section_blocks`` (see ``FactQuerySe
 
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Exists, OuterRef, Prefetch, Q
@@ -155,11 +156,32 @@ class FactBlock(TimestampedModel):
     review_by = models.DateField(
         null=True, blank=True, help_text="Check it again by this date"
     )
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     objects = FactQuerySet.as_manager()
 
     class Meta:
         abstract = True
+
+    @property
+    def is_due_for_review(self) -> bool:
+        return self.review_by is not None and self.review_by <= timezone.localdate()
 
     def uses(self):
         """Every place this block is used, drafts included, one query (for the admin)."""
@@ -194,6 +216,7 @@ class Quote(FactBlock):
 
     class Meta:
         ordering = ["-said_on", "speaker__name"]
+        permissions = [("verify_quote", "Can mark quotes as checked")]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(text=""),
@@ -234,6 +257,7 @@ class Statistic(FactBlock):
 
     class Meta:
         ordering = ["label"]
+        permissions = [("verify_statistic", "Can mark statistics as checked")]
 
     def __str__(self):
         return self.label
@@ -253,6 +277,17 @@ class Statistic(FactBlock):
     def current(self) -> "StatisticValue | None":
         history = self.history
         return history[0] if history else None
+
+    def record_value(self, *, value, as_of, period: str = "", note: str = "") -> "StatisticValue":
+        """Add a value to the history. Old values are never overwritten."""
+        if self.values.filter(as_of=as_of).exists():
+            raise ValidationError(
+                f"“{self}” already has a value for {as_of:%-d %B %Y}; values are never "
+                "overwritten. Record the new figure under the date it describes."
+            )
+        return StatisticValue.objects.create(
+            statistic=self, value=value, as_of=as_of, period=period, note=note
+        )
 
     def value_on(self, day) -> "StatisticValue | None":
         """The value that was current on ``day`` (the newest not later than it)."""
@@ -309,6 +344,10 @@ class Claim(FactBlock):
 
     class Meta:
         ordering = ["-claimed_on", "text"]
+        permissions = [
+            ("verify_claim", "Can mark claims as checked"),
+            ("rate_claim", "Can set and change claim ratings"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(text=""),

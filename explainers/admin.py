@@ -1,17 +1,30 @@
+import difflib
+
 from django import forms
-from django.contrib import admin
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.contrib import admin, messages
+from django.core import signing
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.db.models import F, Q
-from django.http import JsonResponse
+from django.http import Http404, HttpResponseNotAllowed, JsonResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from claims.admin import usage_list
 from claims.models import Claim, Quote, Statistic
+from newsroom import audit
+from newsroom.audit import display_name
 
+from . import publishing
 from .blocks import compile_body
-from .models import Explainer, Media, Section, Topic
+from .models import Correction, Explainer, Media, Revision, Section, Topic
+from .views import PREVIEW_SALT
 
 PICKER_LIMIT = 8
 
@@ -139,20 +152,64 @@ class MediaAdmin(admin.ModelAdmin):
         return usage_list(list(obj.section_blocks.for_usage_list()))
 
 
+class ExplainerForm(forms.ModelForm):
+    """Adds the version the editor started from, so a colleague's save in between is caught."""
+
+    base_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Explainer
+        fields = "__all__"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["base_version"].initial = self.instance.version
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk:
+            current = Explainer.objects.filter(pk=self.instance.pk).values_list("version", flat=True).first()
+            base = cleaned.get("base_version")
+            if current is not None and base is not None and base != current:
+                raise forms.ValidationError(conflict_message(self.instance), code="conflict")
+        return cleaned
+
+
+def conflict_message(explainer: Explainer) -> str:
+    last = explainer.story.revisions.select_related("created_by").order_by("-number").first()
+    who = display_name(last.created_by) if last else "someone"
+    when = f" at {timezone.localtime(last.created_at):%H:%M on %-d %B %Y}" if last else ""
+    return (
+        f"{who} saved this explainer{when}, after you opened it, so your changes were not saved. "
+        "Everything you typed is still below: copy what you need, then reload the page to see "
+        "their version and add your changes to it."
+    )
+
+
+class RevisionCompareForm(forms.Form):
+    a = forms.IntegerField(min_value=1)
+    b = forms.IntegerField(min_value=1)
+
+
 @admin.register(Explainer)
 class ExplainerAdmin(admin.ModelAdmin):
-    list_display = ["title", "kind", "status", "published_at", "topic_list", "updated_at"]
+    form = ExplainerForm
+    list_display = ["title", "kind", "status_column", "published_at", "topic_list", "updated_at"]
     list_filter = ["status", "kind", "topics"]
     search_fields = ["title", "standfirst", "slug", "byline"]
     prepopulated_fields = {"slug": ["title"]}
     autocomplete_fields = ["topics", "hero"]
     date_hierarchy = "published_at"
     inlines = [SectionInline]
+    readonly_fields = ["status_display", "published_at"]
+    actions = ["submit_selected", "publish_selected", "unpublish_selected", "archive_selected"]
+    change_form_template = "admin/explainers/explainer/change_form.html"
     fieldsets = [
         (
             None,
             {
-                "fields": ["title", "slug", "kind", "standfirst", "byline", "topics", "hero"],
+                "fields": ["title", "slug", "kind", "standfirst", "byline", "topics", "hero", "base_version"],
                 "description": (
                     "Write the headline and standfirst, then the sections below, each under a "
                     "reader's question. To add a quote, statistic, claim or photo, type a few "
@@ -161,7 +218,7 @@ class ExplainerAdmin(admin.ModelAdmin):
                 ),
             },
         ),
-        ("Publication", {"fields": ["status", "published_at"]}),
+        ("Publication", {"fields": ["status_display", "published_at"]}),
         ("Search engines", {"fields": ["seo_title", "seo_description"], "classes": ["collapse"]}),
     ]
 
@@ -169,27 +226,127 @@ class ExplainerAdmin(admin.ModelAdmin):
         css = {"all": ["explainers/admin/picker.css"]}
 
     def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("topics")
+        queryset = super().get_queryset(request).select_related("draft_of").prefetch_related("topics")
+        match = getattr(request, "resolver_match", None)
+        if match and match.url_name and match.url_name.endswith("changelist"):
+            queryset = queryset.stories().select_related("working_copy")
+        return queryset
 
     @admin.display(description="Topics")
     def topic_list(self, obj):
         return ", ".join(topic.name for topic in obj.topics.all())
 
+    @admin.display(description="Status", ordering="status")
+    def status_column(self, obj):
+        label = obj.status_label
+        copy = getattr(obj, "working_copy", None) if not obj.is_working_copy else None
+        if copy is not None:
+            label += f" · unpublished changes ({copy.get_status_display().lower()})"
+        return format_html('<span class="status status--{}">{}</span>', obj.status, label)
+
+    @admin.display(description="Status")
+    def status_display(self, obj):
+        if obj is None or obj.pk is None:
+            return "Draft: save it, then submit it for review or publish it."
+        if obj.is_working_copy:
+            return format_html(
+                "<strong>Unpublished changes</strong> to a live story ({}). Readers see the "
+                "published version until these changes are published.",
+                obj.get_status_display().lower(),
+            )
+        return format_html("<strong>{}</strong>", obj.status_label)
+
     def view_on_site(self, obj):
-        return obj.get_absolute_url() if obj.is_live else None
+        story = obj.story
+        return story.get_absolute_url() if story.is_live else None
+
+    # --- Editing goes to the working copy of a published story ------------------------------
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, object_id)
+        if obj is not None and not obj.is_working_copy and self.has_change_permission(request, obj):
+            target = publishing.working_copy(obj, by=request.user)
+            if target.pk != obj.pk:
+                return redirect(reverse("admin:explainers_explainer_change", args=[target.pk]))
+        extra_context = {**(extra_context or {}), **self.workflow_context(request, obj)}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def get_object(self, request, object_id, from_field=None):
+        cache = request.__dict__.setdefault("_explainer_objects", {})
+        if object_id in cache:
+            return cache[object_id]
+        obj = cache[object_id] = super().get_object(request, object_id, from_field)
+        if obj is not None and request.method == "POST":
+            # Lock the row while the form is checked against the version it was opened at.
+            Explainer.objects.select_for_update().filter(pk=obj.pk).exists()
+        return obj
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.status = Explainer.Status.DRAFT
+        super().save_model(request, obj, form, change)
 
     def save_formset(self, request, form, formset, change):
         if formset.model is not Section:
             return super().save_formset(request, form, formset, change)
         save_sections(form.instance, formset)
 
-    # The block picker's search, used by the section body widget.
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        publishing.record_edit(form.instance, by=request.user, created=not change)
+
+    def workflow_context(self, request, obj):
+        if obj is None:
+            return {}
+        story = obj.story
+        user = request.user
+        revisions = list(story.revisions.select_related("created_by").order_by("-number")[:5])
+        return {
+            "workflow": {
+                "story": story,
+                "is_copy": obj.is_working_copy,
+                "can_submit": user.has_perm("explainers.submit_explainer")
+                and obj.status in (Explainer.Status.DRAFT,),
+                "can_publish": user.has_perm("explainers.publish_explainer"),
+                "can_correct": user.has_perm("explainers.correct_explainer") and story.published_at,
+                "is_live": story.is_live,
+                "is_scheduled": story.is_scheduled,
+                "status": story.status,
+                "preview_url": reverse("explainers:preview", args=[obj.pk]),
+                "share_url": request.build_absolute_uri(
+                    reverse("explainers:shared_preview", args=[preview_token(obj)])
+                ),
+                "share_hours": settings.NEWSROOM_PREVIEW_LINK_HOURS,
+                "revisions": revisions,
+                "revision_count": story.revisions.count(),
+                "corrections": list(story.corrections.all()[:5]),
+            }
+        }
+
+    # --- Workflow buttons and actions ----------------------------------------------------------
+
     def get_urls(self):
+        view = self.admin_site.admin_view
         return [
             path(
                 "blocks/search/",
-                self.admin_site.admin_view(self.block_search_view),
+                view(self.block_search_view),
                 name="explainers_explainer_block_search",
+            ),
+            path(
+                "<int:pk>/workflow/<str:verb>/",
+                view(self.workflow_view),
+                name="explainers_explainer_workflow",
+            ),
+            path(
+                "<int:pk>/revisions/",
+                view(self.revisions_view),
+                name="explainers_explainer_revisions",
+            ),
+            path(
+                "<int:pk>/revisions/<int:number>/restore/",
+                view(self.restore_view),
+                name="explainers_explainer_restore",
             ),
             *super().get_urls(),
         ]
@@ -199,6 +356,216 @@ class ExplainerAdmin(admin.ModelAdmin):
             raise PermissionDenied
         term = request.GET.get("term", "").strip()[:100]
         return JsonResponse({"results": search_blocks(term), "pagination": {"more": False}})
+
+    WORKFLOW_VERBS = {"submit", "publish", "schedule", "unpublish", "archive", "discard", "correct"}
+
+    def workflow_view(self, request, pk, verb):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if verb not in self.WORKFLOW_VERBS:
+            raise Http404("No such workflow step.")
+        explainer = get_object_or_404(Explainer, pk=pk)
+        if not self.has_view_permission(request, explainer):
+            raise PermissionDenied
+        back = reverse("admin:explainers_explainer_change", args=[explainer.pk])
+        try:
+            with transaction.atomic():
+                message = self.run_verb(request, explainer, verb)
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+            return redirect(back)
+        self.message_user(request, message, messages.SUCCESS)
+        story = explainer.story if Explainer.objects.filter(pk=explainer.pk).exists() else None
+        target = story or Explainer.objects.get(pk=explainer.draft_of_id)
+        return redirect(reverse("admin:explainers_explainer_change", args=[target.pk]))
+
+    def run_verb(self, request, explainer, verb) -> str:
+        user = request.user
+        if verb == "submit":
+            explainer.submit_for_review(by=user)
+            return "Submitted for review: an editor can now publish it."
+        if verb == "publish":
+            story = explainer.publish(by=user)
+            return f"Published. Readers see it at {story.get_absolute_url()}"
+        if verb == "schedule":
+            when = parse_local_datetime(request.POST.get("publish_at", ""))
+            story = explainer.publish(by=user, at=when)
+            return f"Scheduled: readers see it from {timezone.localtime(story.published_at):%-d %B %Y, %H:%M}."
+        if verb == "unpublish":
+            explainer.unpublish(by=user)
+            return "Unpublished: readers no longer see it."
+        if verb == "archive":
+            explainer.archive(by=user)
+            return "Archived: readers no longer see it."
+        if verb == "discard":
+            publishing.discard_working_copy(explainer, by=user)
+            return "Unpublished changes discarded; the published version is unchanged."
+        if verb == "correct":
+            publishing.add_correction(
+                explainer,
+                kind=request.POST.get("kind", Correction.Kind.CORRECTION),
+                text=request.POST.get("text", ""),
+                by=user,
+            )
+            return "Public note added: readers see it at the foot of the story now."
+        raise Http404
+
+    def _bulk(self, request, queryset, verb, done):
+        changed = 0
+        for explainer in queryset:
+            try:
+                with transaction.atomic():
+                    getattr(explainer, verb)(by=request.user)
+                changed += 1
+            except (PermissionDenied, ValidationError) as error:
+                text = " ".join(getattr(error, "messages", [])) or str(error) or "Not allowed."
+                self.message_user(request, f"{explainer}: {text}", messages.ERROR)
+        if changed:
+            self.message_user(request, f"{done} {changed} explainer(s).", messages.SUCCESS)
+
+    @admin.action(description="Submit selected explainers for review")
+    def submit_selected(self, request, queryset):
+        self._bulk(request, queryset, "submit_for_review", "Submitted")
+
+    @admin.action(description="Publish selected explainers now")
+    def publish_selected(self, request, queryset):
+        self._bulk(request, queryset, "publish", "Published")
+
+    @admin.action(description="Unpublish selected explainers")
+    def unpublish_selected(self, request, queryset):
+        self._bulk(request, queryset, "unpublish", "Unpublished")
+
+    @admin.action(description="Archive selected explainers")
+    def archive_selected(self, request, queryset):
+        self._bulk(request, queryset, "archive", "Archived")
+
+    # --- Revisions -----------------------------------------------------------------------------
+
+    def revisions_view(self, request, pk):
+        explainer = get_object_or_404(Explainer, pk=pk)
+        if not self.has_view_permission(request, explainer):
+            raise PermissionDenied
+        story = explainer.story
+        revisions = story.revisions.select_related("created_by").order_by("-number")
+        compare = RevisionCompareForm(request.GET or None)
+        diff = None
+        if compare.is_valid():
+            a = get_object_or_404(Revision, explainer=story, number=compare.cleaned_data["a"])
+            b = get_object_or_404(Revision, explainer=story, number=compare.cleaned_data["b"])
+            diff = revision_diff(a, b)
+        elif request.GET:
+            self.message_user(request, "Pick two revisions to compare.", messages.ERROR)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": f"Revisions of “{story}”",
+            "story": story,
+            "editing": explainer,
+            "revisions": revisions[:200],
+            "diff": diff,
+            "compare": compare,
+            "can_restore": self.has_change_permission(request, explainer),
+        }
+        return TemplateResponse(request, "admin/explainers/explainer/revisions.html", context)
+
+    def restore_view(self, request, pk, number):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        explainer = get_object_or_404(Explainer, pk=pk)
+        if not self.has_change_permission(request, explainer):
+            raise PermissionDenied
+        revision = get_object_or_404(Revision, explainer=explainer.story, number=number)
+        try:
+            target = publishing.restore(revision, by=request.user)
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+            return redirect(reverse("admin:explainers_explainer_revisions", args=[explainer.pk]))
+        self.message_user(
+            request,
+            f"Revision {number} restored as unpublished changes. Readers see nothing new until "
+            "it is published.",
+            messages.SUCCESS,
+        )
+        return redirect(reverse("admin:explainers_explainer_change", args=[target.pk]))
+
+
+def parse_local_datetime(text: str):
+    value = parse_datetime(text.strip()) if text else None
+    if value is None:
+        raise ValidationError("Give the publication time as date and time, e.g. 2025-08-19 07:00.")
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value)
+    if value <= timezone.now():
+        raise ValidationError("A scheduled time must be in the future; use Publish now instead.")
+    return value
+
+
+def preview_token(explainer: Explainer) -> str:
+    return signing.dumps({"pk": explainer.pk}, salt=PREVIEW_SALT)
+
+
+def revision_diff(a: Revision, b: Revision) -> list[dict]:
+    """Side-by-side differences, field by field and section by section."""
+    differ = difflib.HtmlDiff(wrapcolumn=60)
+    rows = []
+
+    def add(label, old, new):
+        old_lines, new_lines = str(old or "").splitlines(), str(new or "").splitlines()
+        rows.append(
+            {
+                "label": label,
+                "changed": old_lines != new_lines,
+                "table": mark_safe(  # HtmlDiff escapes the text it is given
+                    differ.make_table(old_lines, new_lines, f"Revision {a.number}", f"Revision {b.number}")
+                ),
+            }
+        )
+
+    for name in publishing.SCALAR_FIELDS + ["hero", "topics"]:
+        old, new = a.content.get(name), b.content.get(name)
+        if isinstance(old, list) or isinstance(new, list):
+            old, new = ", ".join(old or []), ", ".join(new or [])
+        add(Explainer._meta.get_field(name).verbose_name.capitalize() if name != "topics" else "Topics", old, new)
+    old_sections, new_sections = a.content.get("sections", []), b.content.get("sections", [])
+    for index in range(max(len(old_sections), len(new_sections))):
+        old = old_sections[index] if index < len(old_sections) else {"heading": "", "body": ""}
+        new = new_sections[index] if index < len(new_sections) else {"heading": "", "body": ""}
+        add(
+            f"Section {index + 1}",
+            f"## {old['heading']}\n\n{old['body']}" if old["heading"] else old["body"],
+            f"## {new['heading']}\n\n{new['body']}" if new["heading"] else new["body"],
+        )
+    return rows
+
+
+@admin.register(Correction)
+class CorrectionAdmin(admin.ModelAdmin):
+    list_display = ["explainer", "kind", "published_at", "automatic", "created_by"]
+    list_filter = ["kind", "automatic"]
+    list_select_related = ["explainer", "created_by"]
+    search_fields = ["text", "explainer__title"]
+    autocomplete_fields = ["explainer"]
+    fields = ["explainer", "kind", "text", "published_at"]
+
+    def has_add_permission(self, request):
+        return request.user.has_perm("explainers.correct_explainer")
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.has_perm("explainers.correct_explainer") and (obj is None or not obj.automatic)
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if "explainer" in form.base_fields:
+            form.base_fields["explainer"].queryset = Explainer.objects.stories()
+        return form
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            audit.record(actor=request.user, action="corrected", obj=obj.explainer, message="Edited a public note")
+            return
+        note = publishing.add_correction(obj.explainer, kind=obj.kind, text=obj.text, by=request.user)
+        obj.pk = note.pk
 
 
 @transaction.atomic

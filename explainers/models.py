@@ -2,6 +2,7 @@
 
 import re
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Prefetch, Q
 from django.urls import reverse
@@ -87,16 +88,21 @@ class Media(models.Model):
 class ExplainerQuerySet(models.QuerySet):
     @staticmethod
     def published_q(prefix: str = "") -> Q:
-        """Visible to readers: published, and its publication time has come (no job needed)."""
+        """Visible to readers: published, its time has come (no job needed), not a working copy."""
         return Q(
             **{
                 f"{prefix}status": Explainer.Status.PUBLISHED,
                 f"{prefix}published_at__lte": timezone.now(),
+                f"{prefix}draft_of__isnull": True,
             }
         )
 
     def published(self):
         return self.filter(self.published_q())
+
+    def stories(self):
+        """The stories themselves, without the working copies of published ones."""
+        return self.filter(draft_of__isnull=True)
 
     def for_public_list(self):
         return self.select_related("hero").prefetch_related("topics").order_by("-published_at")
@@ -105,6 +111,7 @@ class ExplainerQuerySet(models.QuerySet):
         """One query per level, however many sections and blocks the story has."""
         return self.select_related("hero").prefetch_related(
             "topics",
+            Prefetch("corrections", queryset=Correction.objects.order_by("published_at", "pk")),
             Prefetch(
                 "sections",
                 queryset=Section.objects.order_by("position").prefetch_related(
@@ -126,7 +133,7 @@ class Explainer(models.Model):
         ARCHIVED = "archived", "Archived"
 
     title = models.CharField("headline", max_length=200)
-    slug = models.SlugField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=200)
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.EXPLAINER)
     standfirst = models.TextField(
         help_text="One or two sentences under the headline: what the reader will learn"
@@ -147,6 +154,19 @@ class Explainer(models.Model):
     )
     seo_title = models.CharField("SEO title", max_length=200, blank=True)
     seo_description = models.CharField("SEO description", max_length=300, blank=True)
+    draft_of = models.OneToOneField(
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="working_copy",
+        editable=False,
+        help_text="Set on the working copy that holds unpublished changes to a published story",
+    )
+    version = models.PositiveIntegerField(default=1, editable=False)
+    revised_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="When published content last changed"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -154,7 +174,18 @@ class Explainer(models.Model):
 
     class Meta:
         ordering = ["-published_at", "-created_at"]
+        permissions = [
+            ("submit_explainer", "Can submit explainers for review"),
+            ("publish_explainer", "Can publish, schedule, unpublish and archive explainers"),
+            ("correct_explainer", "Can add public corrections, clarifications and updates"),
+        ]
         constraints = [
+            models.UniqueConstraint(
+                fields=["slug"],
+                condition=Q(draft_of__isnull=True),
+                name="explainer_unique_slug",
+                violation_error_message="Another explainer already has this slug.",
+            ),
             models.CheckConstraint(
                 condition=~Q(status="published") | Q(published_at__isnull=False),
                 name="explainer_published_has_date",
@@ -179,6 +210,59 @@ class Explainer(models.Model):
             and self.published_at is not None
             and self.published_at <= timezone.now()
         )
+
+    # Workflow verbs: every path (admin, commands, API) goes through explainers.publishing.
+    def publish(self, *, by, at=None):
+        from . import publishing
+
+        return publishing.publish(self, by=by, at=at)
+
+    def unpublish(self, *, by):
+        from . import publishing
+
+        return publishing.unpublish(self, by=by)
+
+    def archive(self, *, by):
+        from . import publishing
+
+        return publishing.archive(self, by=by)
+
+    def submit_for_review(self, *, by):
+        from . import publishing
+
+        return publishing.submit_for_review(self, by=by)
+
+    @property
+    def story(self) -> "Explainer":
+        """The story readers know: itself, or the published explainer this copy will replace."""
+        return self.draft_of if self.draft_of_id else self
+
+    @property
+    def is_working_copy(self) -> bool:
+        return self.draft_of_id is not None
+
+    @property
+    def is_scheduled(self) -> bool:
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.published_at is not None
+            and self.published_at > timezone.now()
+        )
+
+    @property
+    def status_label(self) -> str:
+        if self.is_working_copy:
+            return f"Unpublished changes ({self.get_status_display().lower()})"
+        if self.is_scheduled:
+            return f"Scheduled for {timezone.localtime(self.published_at):%-d %b %Y, %H:%M}"
+        return self.get_status_display()
+
+    @property
+    def modified_at(self):
+        """The last time readers' version changed: republished or given a public note."""
+        notes = [note.published_at for note in self.corrections.all()]
+        dates = [d for d in [self.published_at, self.revised_at, *notes] if d]
+        return max(dates) if dates else None
 
     @property
     def contents(self) -> list["Section"]:
@@ -400,3 +484,68 @@ class SectionBlock(models.Model):
         if current and current.as_of > self.pinned_value.as_of:
             return current
         return None
+
+
+class Correction(models.Model):
+    """A public note on a story: a correction, a clarification or an update."""
+
+    class Kind(models.TextChoices):
+        CORRECTION = "correction", "Correction"
+        CLARIFICATION = "clarification", "Clarification"
+        UPDATE = "update", "Update"
+
+    explainer = models.ForeignKey(Explainer, on_delete=models.CASCADE, related_name="corrections")
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.CORRECTION)
+    text = models.TextField(help_text="What was wrong and what is right, in plain words")
+    published_at = models.DateTimeField(default=timezone.now)
+    automatic = models.BooleanField(
+        default=False, editable=False, help_text="Written by the system when a live figure changed"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, editable=False
+    )
+
+    class Meta:
+        ordering = ["-published_at", "-pk"]
+        verbose_name = "public note"
+        verbose_name_plural = "public notes (corrections and updates)"
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(text=""),
+                name="correction_text_not_empty",
+                violation_error_message="Write the note readers will see.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} to “{self.explainer}”"
+
+
+class Revision(models.Model):
+    """A snapshot of a story's content at a save, publish or restore. Never changed afterwards."""
+
+    class Action(models.TextChoices):
+        CREATED = "created", "Created"
+        EDITED = "edited", "Edited"
+        PUBLISHED = "published", "Published"
+        RESTORED = "restored", "Restored"
+
+    explainer = models.ForeignKey(Explainer, on_delete=models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField()
+    action = models.CharField(max_length=16, choices=Action.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    content = models.JSONField()
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["explainer", "-number"]
+        get_latest_by = "number"
+        constraints = [
+            models.UniqueConstraint(fields=["explainer", "number"], name="revision_unique_number"),
+        ]
+
+    def __str__(self):
+        return f"Revision {self.number} of “{self.explainer}”"

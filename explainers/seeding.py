@@ -16,8 +16,12 @@ from django.utils.dateparse import parse_duration
 
 from claims.models import Claim, Person, Quote, Rating, Source, Statistic, StatisticValue
 
+from newsroom import audit
+from newsroom.models import AuditEntry
+
 from .blocks import compile_body
-from .models import Explainer, Media, Section, Topic
+from .models import Explainer, Media, Revision, Section, Topic
+from .publishing import record_revision
 
 DEFAULT_FILE = Path(__file__).resolve().parent / "seeds" / "stories.toml"
 
@@ -225,6 +229,7 @@ def _load(data: dict, report: LoadReport) -> None:
 
 def _load_explainer(row: dict, topics: dict, media: dict, report: LoadReport) -> None:
     where = f"explainer {row['slug']}"
+    before = dict(report.created), dict(report.updated)
     explainer = upsert(
         Explainer,
         {"slug": row["slug"]},
@@ -258,3 +263,13 @@ def _load_explainer(row: dict, topics: dict, media: dict, report: LoadReport) ->
             report,
         )
         section.write_blocks(compiled.blocks)
+    explainer.refresh_from_db()
+    if (dict(report.created), dict(report.updated)) != before or not explainer.revisions.exists():
+        # Loading is an edit like any other: it leaves a revision and an audit entry.
+        action = (
+            Revision.Action.PUBLISHED
+            if explainer.status == Explainer.Status.PUBLISHED
+            else Revision.Action.EDITED
+        )
+        record_revision(explainer, action=action, by=None, note="Loaded from the seed file")
+        audit.record(actor=None, action=AuditEntry.Action.EDITED, obj=explainer, message="Loaded from the seed file")

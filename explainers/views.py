@@ -1,7 +1,13 @@
+from django.conf import settings
+from django.contrib.auth.decorators import permission_required
+from django.core import signing
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
+from django.views.decorators.cache import never_cache
 
 from .models import Explainer, Topic
+
+PREVIEW_SALT = "explainers.preview"
 
 
 def explainer_detail(request, slug):
@@ -18,3 +24,37 @@ def topic_detail(request, slug):
     return render(
         request, "explainers/topic_detail.html", {"topic": topic, "explainers": explainers}
     )
+
+
+def _render_preview(request, explainer, *, shared: bool):
+    response = render(
+        request,
+        "explainers/explainer_detail.html",
+        {"explainer": explainer, "preview": True, "shared_preview": shared},
+    )
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@never_cache
+@permission_required("explainers.view_explainer")
+def preview(request, pk):
+    """Staff preview: the draft rendered with the public template, exactly as it will look."""
+    explainer = get_object_or_404(Explainer.objects.for_public_detail(), pk=pk)
+    return _render_preview(request, explainer, shared=False)
+
+
+@never_cache
+def shared_preview(request, token):
+    """A signed, expiring link an editor can send to someone without an account."""
+    try:
+        data = signing.loads(
+            token, salt=PREVIEW_SALT, max_age=settings.NEWSROOM_PREVIEW_LINK_HOURS * 3600
+        )
+    except signing.SignatureExpired:
+        return render(request, "explainers/preview_expired.html", status=410)
+    except signing.BadSignature:
+        raise Http404("No such preview.") from None
+    explainer = get_object_or_404(Explainer.objects.for_public_detail(), pk=data.get("pk"))
+    return _render_preview(request, explainer, shared=True)

@@ -129,6 +129,9 @@ WHITENOISE_AUTOREFRESH = DEBUG
 
 # Section text is Markdown; fact blocks are placed with [[kind:slug]] tokens.
 NEWSROOM_SITE_NAME = os.environ.get("NEWSROOM_SITE_NAME", "Newsroom")
+# How long a signed preview link sent to someone outside the admin keeps working.
+NEWSROOM_PREVIEW_LINK_HOURS = int(os.environ.get("NEWSROOM_PREVIEW_LINK_HOURS", "72"))
+LOGIN_URL = "admin:login"
 
 LOGGING = {
     "version": 1,

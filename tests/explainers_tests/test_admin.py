@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -286,17 +287,28 @@ def test_a_new_section_without_an_order_goes_after_the_existing_ones(editor_clie
     ]
 
 
-def test_publishing_without_a_publication_time_is_refused_in_words(editor_client):
+def test_publishing_without_a_publication_time_is_refused_in_words():
+    # Status is no longer a form field (it changes only through the workflow), so the rule is
+    # checked where every path meets it: model validation, with the constraint's own message.
+    explainer = factories.ExplainerFactory.build(status=Explainer.Status.PUBLISHED, published_at=None)
+    with pytest.raises(ValidationError) as error:
+        explainer.full_clean()
+    messages = " ".join(error.value.messages)
+    assert messages.startswith("A published explainer needs a publication time")
+    assert "explainer_published_has_date" not in messages
+
+
+def test_a_status_posted_with_the_form_is_ignored(editor_client, client):
     data = explainer_data(status=Explainer.Status.PUBLISHED, sections=[{"order": 1, "body": "Hi."}])
+    data["published_at_0"], data["published_at_1"] = "2025-01-01", "09:00"
 
     response = editor_client.post(add_url(), data)
 
-    assert response.status_code == 200
-    errors = response.context["adminform"].form.non_field_errors()
-    assert len(errors) == 1
-    assert errors[0].startswith("A published explainer needs a publication time")
-    assert "explainer_published_has_date" not in response.content.decode()
-    assert Explainer.objects.count() == 0
+    assert response.status_code == 302
+    explainer = Explainer.objects.get(slug="small-boats")
+    assert explainer.status == Explainer.Status.DRAFT
+    assert explainer.published_at is None
+    assert client.get(f"/explainers/{explainer.slug}/").status_code == 404
 
 
 def test_an_empty_extra_section_form_adds_no_section(editor_client):
@@ -709,8 +721,9 @@ def test_change_page_query_count_does_not_grow_with_sections_and_blocks(
     with CaptureQueriesContext(connection) as few:
         assert editor_client.get(change_url(small)).status_code == 200
     # 1 session, 1 user, 1 story, 1 its topics (prefetched by get_queryset), 2 permissions
-    # (user, group), 1 sections of the inline; nothing per section or per block.
-    with django_assert_max_num_queries(7):
+    # (user, group), 2 savepoint (working-copy check), 1 latest revisions, 1 revision count,
+    # 1 latest public notes, 1 sections of the inline; nothing per section, block or revision.
+    with django_assert_max_num_queries(12):
         editor_client.get(change_url(big))
     with CaptureQueriesContext(connection) as many:
         response = editor_client.get(change_url(big))

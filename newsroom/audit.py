@@ -1,0 +1,24 @@
+"""Record who did what, from every path that changes content (admin, commands, API)."""
+
+from django.contrib.contenttypes.models import ContentType
+
+from .models import AuditEntry
+
+
+def record(*, actor, action: str, obj, message: str = "") -> AuditEntry:
+    if actor is not None and not getattr(actor, "is_authenticated", False):
+        actor = None
+    return AuditEntry.objects.create(
+        actor=actor,
+        action=action,
+        content_type=ContentType.objects.get_for_model(obj, for_concrete_model=False),
+        object_id=str(obj.pk),
+        object_repr=str(obj)[:300],
+        message=message,
+    )
+
+
+def display_name(user) -> str:
+    if user is None:
+        return "the system"
+    return user.get_full_name() or user.get_username()
