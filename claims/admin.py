@@ -1,47 +1,144 @@
+import datetime
+
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db import models
-from django.db.models import Count, OuterRef, Subquery
-from django.urls import NoReverseMatch, reverse
+from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.template.response import TemplateResponse
+from django.urls import NoReverseMatch, path, reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+
+from newsroom import audit
+from newsroom.audit import display_name
+from newsroom.models import AuditEntry
 
 from .models import USAGE_RELATION, Claim, ClaimSource, Person, Quote, Rating, Source, Statistic, StatisticValue
 
 
 def usage_list(uses, empty="Not used in any story yet."):
-    """HTML list of the stories that use a block, linking to each story's admin page."""
+    """HTML list of the stories that use a block, linking to each story's admin page.
+
+    A published story's working copy counts as the story, marked as unpublished changes.
+    """
     if not uses:
         return empty
-    seen = {}
+    stories = {}
     for use in uses:
-        seen.setdefault(use.explainer.pk, use)
-    rows = []
-    for use in seen.values():
         explainer = use.explainer
+        story = explainer.draft_of if explainer.draft_of_id else explainer
+        entry = stories.setdefault(story.pk, {"story": story, "sections": [], "copy": False})
+        entry["sections"].append(str(use.section))
+        entry["copy"] = entry["copy"] or explainer.draft_of_id is not None
+    rows = []
+    for entry in stories.values():
+        story = entry["story"]
         try:
             admin_url = reverse(
-                f"admin:{explainer._meta.app_label}_{explainer._meta.model_name}_change",
-                args=[explainer.pk],
+                f"admin:{story._meta.app_label}_{story._meta.model_name}_change", args=[story.pk]
             )
         except NoReverseMatch:  # pragma: no cover - the explainers admin is always registered
             admin_url = "#"
-        rows.append((admin_url, explainer.title, explainer.get_status_display(), use.section))
+        status = story.get_status_display() + (", unpublished changes" if entry["copy"] else "")
+        rows.append((admin_url, story.title, status, "; ".join(dict.fromkeys(entry["sections"]))))
     return format_html(
         "<p>Used in {} {}:</p><ul class='usage-list'>{}</ul>",
         len(rows),
         "story" if len(rows) == 1 else "stories",
-        format_html_join(
-            "", "<li><a href='{}'>{}</a> ({}) · section “{}”</li>", rows
-        ),
+        format_html_join("", "<li><a href='{}'>{}</a> ({}) · {}</li>", rows),
     )
 
 
-class FactBlockAdmin(admin.ModelAdmin):
-    """What every fact block's admin shares: where it is used, how often, review dates."""
+def stories_using(uses) -> list[str]:
+    """Titles of the stories behind a queryset of usage rows, once each."""
+    titles = {}
+    for use in uses.select_related("section__explainer__draft_of"):
+        explainer = use.explainer
+        story = explainer.draft_of if explainer.draft_of_id else explainer
+        titles.setdefault(story.pk, f"{story.title} ({story.get_status_display().lower()})")
+    return list(titles.values())
 
-    readonly_fields = ["used_in", "created_at", "updated_at"]
-    review_fieldset = ("Checking", {"fields": ["checked_on", "review_by"]})
-    usage_fieldset = ("Where it is used", {"fields": ["used_in", "created_at", "updated_at"]})
+
+def usage_rows():
+    return Quote._meta.get_field(USAGE_RELATION).related_model.objects
+
+
+class RefuseDeletingWhatStoriesUse:
+    """The delete page names every story that still uses the object, and refuses."""
+
+    def uses_of(self, obj):
+        raise NotImplementedError
+
+    def get_deleted_objects(self, objs, request):
+        to_delete, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
+        for obj in objs:
+            for title in stories_using(self.uses_of(obj)):
+                protected.append(f"{obj} is used in the story “{title}”")
+        return to_delete, model_count, perms_needed, protected
+
+
+class FactBlockForm(forms.ModelForm):
+    """Catches a colleague's save between opening and saving the form."""
+
+    base_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["base_version"].initial = self.instance.version
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk:
+            current = (
+                type(self.instance)
+                .objects.filter(pk=self.instance.pk)
+                .select_related("updated_by")
+                .first()
+            )
+            base = cleaned.get("base_version")
+            if current is not None and base is not None and base != current.version:
+                who = display_name(current.updated_by) if current.updated_by_id else "someone"
+                raise forms.ValidationError(
+                    f"{who} saved this {self.instance._meta.verbose_name} at "
+                    f"{timezone.localtime(current.updated_at):%H:%M on %-d %B %Y}, after you "
+                    "opened it, so your changes were not saved. Everything you typed is still "
+                    "below: copy what you need, then reload to see their version.",
+                    code="conflict",
+                )
+        return cleaned
+
+
+class ReviewFilter(admin.SimpleListFilter):
+    title = "review"
+    parameter_name = "review"
+
+    def lookups(self, request, model_admin):
+        return [("due", "Due now"), ("week", "Due within 7 days"), ("none", "No review date")]
+
+    def queryset(self, request, queryset):
+        today = timezone.localdate()
+        if self.value() == "due":
+            return queryset.filter(review_by__lte=today)
+        if self.value() == "week":
+            return queryset.filter(review_by__lte=today + datetime.timedelta(days=7))
+        if self.value() == "none":
+            return queryset.filter(review_by__isnull=True)
+        return queryset
+
+
+class FactBlockAdmin(RefuseDeletingWhatStoriesUse, admin.ModelAdmin):
+    """What every fact block's admin shares: where it is used, how often, review and checking."""
+
+    form = FactBlockForm
+    readonly_fields = ["used_in", "checked_on", "checked_by", "created_at", "updated_at", "updated_by"]
+    review_fieldset = ("Checking", {"fields": ["checked_on", "checked_by", "review_by"]})
+    usage_fieldset = (
+        "Where it is used",
+        {"fields": ["used_in", "created_at", "updated_at", "updated_by", "base_version"]},
+    )
+    actions = ["mark_checked"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(
@@ -51,8 +148,45 @@ class FactBlockAdmin(admin.ModelAdmin):
     def get_object(self, request, object_id, from_field=None):
         obj = super().get_object(request, object_id, from_field)
         if obj is not None:
-            obj.all_uses = list(obj.uses())
+            obj.all_uses = list(obj.uses().select_related("section__explainer__draft_of"))
         return obj
+
+    def verify_permission(self) -> str:
+        return f"{self.opts.app_label}.verify_{self.opts.model_name}"
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not request.user.has_perm(self.verify_permission()):
+            readonly.append("review_by")  # only fact-checkers set the review schedule
+        return readonly
+
+    def uses_of(self, obj):
+        return getattr(obj, USAGE_RELATION).all()
+
+    def save_model(self, request, obj, form, change):
+        obj.updated_by = request.user
+        if change:
+            obj.version = F("version") + 1
+        super().save_model(request, obj, form, change)
+        obj.refresh_from_db(fields=["version"])
+        audit.record(
+            actor=request.user,
+            action=AuditEntry.Action.EDITED if change else AuditEntry.Action.CREATED,
+            obj=obj,
+        )
+
+    @admin.action(description="Mark selected as checked today")
+    def mark_checked(self, request, queryset):
+        if not request.user.has_perm(self.verify_permission()):
+            self.message_user(request, "Only fact-checkers can mark facts as checked.", messages.ERROR)
+            return
+        today = timezone.localdate()
+        for obj in queryset:
+            type(obj).objects.filter(pk=obj.pk).update(
+                checked_on=today, checked_by=request.user, version=F("version") + 1
+            )
+            audit.record(actor=request.user, action=AuditEntry.Action.CHECKED, obj=obj)
+        self.message_user(request, f"Marked {queryset.count()} as checked on {today:%-d %B %Y}.")
 
     @admin.display(description="Used in")
     def used_in(self, obj):
@@ -65,11 +199,48 @@ class FactBlockAdmin(admin.ModelAdmin):
         return obj.use_count
 
 
+def needs_review_view(request):
+    """Fact blocks whose review date has come, or comes within a week, most-used first."""
+    if not request.user.has_module_perms("claims"):
+        raise PermissionDenied
+    horizon = timezone.localdate() + datetime.timedelta(days=7)
+    rows = []
+    for model in (Statistic, Quote, Claim):
+        if not request.user.has_perm(f"claims.view_{model._meta.model_name}"):
+            continue
+        queryset = (
+            model.objects.filter(review_by__lte=horizon)
+            .annotate(use_count=Count(f"{USAGE_RELATION}__section__explainer", distinct=True))
+            .order_by("-use_count", "review_by")
+        )
+        if model is Quote:
+            queryset = queryset.select_related("speaker")
+        rows += [
+            {
+                "kind": model._meta.verbose_name.capitalize(),
+                "obj": obj,
+                "url": reverse(f"admin:claims_{model._meta.model_name}_change", args=[obj.pk]),
+            }
+            for obj in queryset[:200]
+        ]
+    rows.sort(key=lambda row: (-row["obj"].use_count, row["obj"].review_by))
+    context = {
+        **admin.site.each_context(request),
+        "title": "Fact blocks that need review",
+        "rows": rows,
+        "today": timezone.localdate(),
+    }
+    return TemplateResponse(request, "admin/claims/needs_review.html", context)
+
+
 @admin.register(Person)
-class PersonAdmin(admin.ModelAdmin):
+class PersonAdmin(RefuseDeletingWhatStoriesUse, admin.ModelAdmin):
     list_display = ["name", "role", "affiliation", "quote_count"]
     search_fields = ["name", "role", "affiliation"]
     prepopulated_fields = {"slug": ["name"]}
+
+    def uses_of(self, obj):
+        return usage_rows().filter(Q(quote__speaker=obj) | Q(claim__claimant=obj))
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(num_quotes=Count("quotes"))
@@ -80,13 +251,18 @@ class PersonAdmin(admin.ModelAdmin):
 
 
 @admin.register(Source)
-class SourceAdmin(admin.ModelAdmin):
+class SourceAdmin(RefuseDeletingWhatStoriesUse, admin.ModelAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["title", "publisher", "kind", "published_on"]
     list_filter = ["kind", "publisher"]
     search_fields = ["title", "publisher", "url"]
     prepopulated_fields = {"slug": ["publisher", "title"]}
     date_hierarchy = "published_on"
+
+    def uses_of(self, obj):
+        return usage_rows().filter(
+            Q(quote__source=obj) | Q(statistic__source=obj) | Q(claim__citations__source=obj)
+        )
 
 
 @admin.register(Rating)
@@ -110,6 +286,16 @@ class QuoteAdmin(FactBlockAdmin):
         FactBlockAdmin.usage_fieldset,
     ]
 
+    def get_urls(self):
+        return [
+            path(
+                "needs-review/",
+                self.admin_site.admin_view(needs_review_view),
+                name="claims_needs_review",
+            ),
+            *super().get_urls(),
+        ]
+
 
 class StatisticValueForm(forms.ModelForm):
     class Meta:
@@ -124,15 +310,21 @@ class StatisticValueForm(forms.ModelForm):
 
 
 class StatisticValueInline(admin.TabularInline):
+    """Values are added, never edited or removed: the history is the record."""
+
     model = StatisticValue
     form = StatisticValueForm
     extra = 1
     fields = ["value", "as_of", "period", "note"]
+    can_delete = False
     verbose_name = "value"
+    verbose_name_plural = "values (newest first; add a new one, old values are kept as history)"
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("statistic")
-    verbose_name_plural = "values (newest first; the newest is shown as current)"
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Statistic)
@@ -151,6 +343,19 @@ class StatisticAdmin(FactBlockAdmin):
         FactBlockAdmin.review_fieldset,
         FactBlockAdmin.usage_fieldset,
     ]
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not StatisticValue:
+            return super().save_formset(request, form, formset, change)
+        previous = form.instance.values.order_by("-as_of").first() if change else None
+        for value in sorted(formset.save(), key=lambda v: v.as_of):
+            self.value_added(request, value, previous)
+            if previous is None or value.as_of > previous.as_of:
+                previous = value
+
+    def value_added(self, request, value, previous):
+        """Hook for what a new value means elsewhere (stories add their update notes)."""
+        audit.record(actor=request.user, action=AuditEntry.Action.VALUE_ADDED, obj=value.statistic)
 
     def get_queryset(self, request):
         latest = StatisticValue.objects.filter(statistic=OuterRef("pk")).order_by("-as_of")
@@ -194,3 +399,14 @@ class ClaimAdmin(FactBlockAdmin):
         FactBlockAdmin.review_fieldset,
         FactBlockAdmin.usage_fieldset,
     ]
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = super().get_readonly_fields(request, obj)
+        if obj is not None and not request.user.has_perm("claims.rate_claim"):
+            readonly = [*readonly, "rating"]  # only fact-checkers change a verdict
+        return readonly
+
+    def save_model(self, request, obj, form, change):
+        if not change and not request.user.has_perm("claims.rate_claim"):
+            raise PermissionDenied("Only fact-checkers can rate claims.")
+        super().save_model(request, obj, form, change)

@@ -16,6 +16,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
+from claims import admin as claims_admin
 from claims.admin import usage_list
 from claims.models import Claim, Quote, Statistic
 from newsroom import audit
@@ -642,3 +643,21 @@ def search_blocks(term: str) -> list[dict]:
         if options
     ]
 
+
+
+# Stories react to a statistic's new value (automatic update notes). The claims app knows nothing
+# of stories, so the stories app extends its admin rather than the other way round.
+admin.site.unregister(Statistic)
+
+
+@admin.register(Statistic)
+class StatisticAdmin(claims_admin.StatisticAdmin):
+    def value_added(self, request, value, previous):
+        notes = publishing.statistic_value_added(value, previous=previous, by=request.user)
+        if notes:
+            self.message_user(
+                request,
+                f"New figure recorded; {len(notes)} published "
+                f"{'story shows' if len(notes) == 1 else 'stories show'} it now, each with an update note.",
+                messages.SUCCESS,
+            )
