@@ -227,10 +227,12 @@ class ExplainerAdmin(admin.ModelAdmin):
         css = {"all": ["explainers/admin/picker.css"]}
 
     def get_queryset(self, request):
-        queryset = super().get_queryset(request).select_related("draft_of").prefetch_related("topics")
+        queryset = (
+            super().get_queryset(request).select_related("draft_of", "working_copy").prefetch_related("topics")
+        )
         match = getattr(request, "resolver_match", None)
         if match and match.url_name and match.url_name.endswith("changelist"):
-            queryset = queryset.stories().select_related("working_copy")
+            queryset = queryset.stories()
         return queryset
 
     @admin.display(description="Topics")
@@ -241,7 +243,7 @@ class ExplainerAdmin(admin.ModelAdmin):
     def status_column(self, obj):
         label = obj.status_label
         copy = getattr(obj, "working_copy", None) if not obj.is_working_copy else None
-        if copy is not None:
+        if copy is not None and copy.version > 1:  # opened but never saved is no change
             label += f" · unpublished changes ({copy.get_status_display().lower()})"
         return format_html('<span class="status status--{}">{}</span>', obj.status, label)
 

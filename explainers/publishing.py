@@ -92,18 +92,19 @@ def copy_content(source: Explainer, target: Explainer) -> None:
 # --- Editing -----------------------------------------------------------------------------------
 
 
-@transaction.atomic
 def working_copy(story: Explainer, *, by) -> Explainer:
-    """The row an editor changes: the story itself until it has been published, then a copy."""
+    """The row an editor changes: the story itself while readers cannot see it, else a copy."""
     if story.is_working_copy:
         return story
-    if story.published_at is None and story.status != Explainer.Status.PUBLISHED:
-        return story
-    existing = Explainer.objects.filter(draft_of=story).first()
-    if existing:
-        return existing
-    copy = Explainer(draft_of=story, status=Explainer.Status.DRAFT, published_at=story.published_at)
-    copy_content(story, copy)
+    try:
+        return story.working_copy  # select_related by the admin: no query when there is none
+    except Explainer.DoesNotExist:
+        pass
+    if not story.is_live:
+        return story  # readers cannot see it, so it is edited in place
+    with transaction.atomic():
+        copy = Explainer(draft_of=story, status=Explainer.Status.DRAFT, published_at=story.published_at)
+        copy_content(story, copy)
     return copy
 
 
@@ -152,15 +153,19 @@ def publish(explainer: Explainer, *, by, at: datetime.datetime | None = None) ->
     _require(by, "explainers.publish_explainer", "You cannot publish explainers.")
     now = timezone.now()
     if explainer.is_working_copy:
-        if at and at > now:
-            raise ValidationError(
-                "Changes to a published story go live when you publish them; only new stories "
-                "can be scheduled."
-            )
         story = Explainer.objects.select_for_update().get(pk=explainer.draft_of_id)
+        if at and at > now and story.is_live:
+            raise ValidationError(
+                "Changes to a live story go live when you publish them; unpublish the story "
+                "first if it should reappear later."
+            )
         copy_content(explainer, story)
         explainer.delete()
-        story.revised_at = now
+        if at:
+            story.published_at = at
+        elif story.published_at is None or story.published_at > now:
+            story.published_at = now
+        story.revised_at = now if story.published_at <= now else None
     else:
         story = explainer
         if at and at > now and story.is_live:

@@ -39,3 +39,56 @@ def quote(db):
 @pytest.fixture
 def claim(db):
     return factories.ClaimFactory(slug="returns-are-up")
+
+
+# Newsroom roles: real members of the groups the data migration creates --------------------------
+
+
+def _member_of(group_name, username, *, is_staff=True, **fields):
+    from django.contrib.auth.models import Group
+
+    user = factories.UserFactory(username=username, is_staff=is_staff, **fields)
+    user.groups.add(Group.objects.get(name=group_name))
+    return user
+
+
+@pytest.fixture
+def writer(db):
+    """A staff member in the Writer group: writes and submits, never publishes."""
+    return _member_of("Writer", "writer", first_name="Wendy", last_name="Writer")
+
+
+@pytest.fixture
+def role_editor(db):
+    """A staff member in the Editor group (unlike ``editor``, only the role's permissions)."""
+    return _member_of("Editor", "desk-editor", first_name="Edna", last_name="Editor")
+
+
+@pytest.fixture
+def second_editor(db):
+    """Another member of the Editor group, for two people working on the same thing."""
+    return _member_of("Editor", "night-editor", first_name="Nigel", last_name="Nightdesk")
+
+
+@pytest.fixture
+def fact_checker(db):
+    return _member_of("Fact-checker", "checker", first_name="Fay", last_name="Checker")
+
+
+@pytest.fixture
+def partner(db):
+    """A partner organisation's account: API only, never the admin."""
+    return _member_of("Partner", "partner", is_staff=False)
+
+
+@pytest.fixture
+def client_for():
+    """A fresh test client logged in as ``user``: several people can work at once."""
+    from django.test import Client
+
+    def make(user):
+        new = Client()
+        new.force_login(user)
+        return new
+
+    return make

@@ -140,3 +140,57 @@ def add_section(explainer, body="", heading="", position=None):
     )
     section.write_blocks(compiled.blocks)
     return section
+
+
+class CorrectionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "explainers.Correction"
+
+    explainer = factory.SubFactory(ExplainerFactory, published=True)
+    kind = "correction"
+    text = factory.Sequence(lambda n: f"An earlier version misstated figure {n}.")
+
+
+def admin_form_data(response, **overrides):
+    """What a browser posts back for the admin add/change form rendered in ``response``.
+
+    Every field of the main form and of each inline formset keeps the value it was rendered
+    with (hidden fields such as ``base_version`` included); ``overrides`` replace single keys.
+    Read-only fields are not part of the form, exactly as in a browser.
+    """
+    from django.db.models import Model
+    from django.forms import MultiWidget
+
+    def encode(value):
+        if value is None:
+            return ""
+        if isinstance(value, Model):
+            return str(value.pk)
+        if isinstance(value, list | tuple):
+            return [encode(item) for item in value]
+        return str(value)
+
+    def add_form(data, form):
+        for name, field in form.fields.items():
+            key = form.add_prefix(name)
+            value = form[name].value()
+            if isinstance(field.widget, MultiWidget):
+                parts = field.widget.decompress(value)
+                for index, part in enumerate(parts):
+                    data[f"{key}_{index}"] = encode(part)
+            elif isinstance(value, bool):
+                if value:
+                    data[key] = "on"
+            else:
+                data[key] = encode(value)
+
+    data = {}
+    add_form(data, response.context["adminform"].form)
+    for inline in response.context.get("inline_admin_formsets", []):
+        formset = inline.formset
+        add_form(data, formset.management_form)
+        for form in formset.forms:
+            add_form(data, form)
+    data["_save"] = "Save"
+    data.update(overrides)
+    return data

@@ -721,9 +721,9 @@ def test_change_page_query_count_does_not_grow_with_sections_and_blocks(
     with CaptureQueriesContext(connection) as few:
         assert editor_client.get(change_url(small)).status_code == 200
     # 1 session, 1 user, 1 story, 1 its topics (prefetched by get_queryset), 2 permissions
-    # (user, group), 2 savepoint (working-copy check), 1 latest revisions, 1 revision count,
-    # 1 latest public notes, 1 sections of the inline; nothing per section, block or revision.
-    with django_assert_max_num_queries(12):
+    # (user, group), 1 latest revisions, 1 revision count, 1 latest public notes,
+    # 1 sections of the inline; nothing per section, block or revision.
+    with django_assert_max_num_queries(10):
         editor_client.get(change_url(big))
     with CaptureQueriesContext(connection) as many:
         response = editor_client.get(change_url(big))

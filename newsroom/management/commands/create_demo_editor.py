@@ -2,11 +2,12 @@ import secrets
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 
 DEMO_USERNAME = "editor"
-DEMO_APPS = ["explainers", "claims"]
+# The demo account can walk through the whole workflow: write, check facts, publish, correct.
+DEMO_ROLES = ["Editor", "Fact-checker"]
 
 
 class Command(BaseCommand):
@@ -31,7 +32,7 @@ class Command(BaseCommand):
         user.is_superuser = False
         user.set_password(password)
         user.save()
-        user.user_permissions.set(Permission.objects.filter(content_type__app_label__in=DEMO_APPS))
+        user.groups.set(Group.objects.filter(name__in=DEMO_ROLES))
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo editor {'created' if created else 'reset'}. "
