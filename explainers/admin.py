@@ -167,6 +167,16 @@ class ExplainerForm(forms.ModelForm):
         if self.instance.pk:
             self.fields["base_version"].initial = self.instance.version
 
+    def clean_slug(self):
+        slug = self.cleaned_data["slug"]
+        story = self.instance.story if self.instance.pk else None
+        others = Explainer.objects.stories().filter(slug=slug)
+        if story is not None:
+            others = others.exclude(pk=story.pk)
+        if others.exists():
+            raise forms.ValidationError("Another explainer already has this slug.")
+        return slug
+
     def clean(self):
         cleaned = super().clean()
         if self.instance.pk:

@@ -34,6 +34,7 @@ class SeedError(Exception):
 class LoadReport:
     created: dict[str, int] = field(default_factory=dict)
     updated: dict[str, int] = field(default_factory=dict)
+    kept: dict[str, int] = field(default_factory=dict)
 
     def count(self, model, created: bool | None) -> None:
         if created is None:
@@ -47,15 +48,20 @@ class LoadReport:
         return bool(self.created or self.updated)
 
     def __str__(self):
+        kept = "; ".join(f"kept {n} {name} edited since" for name, n in self.kept.items())
         if not self.changed:
-            return "Already up to date: nothing changed."
+            return "Already up to date: nothing changed." + (f" ({kept}.)" if kept else "")
         parts = [f"created {n} {name}" for name, n in self.created.items()]
         parts += [f"updated {n} {name}" for name, n in self.updated.items()]
-        return "; ".join(parts) + "."
+        return "; ".join(parts + ([kept] if kept else [])) + "."
 
 
-def upsert(model, lookup: dict, values: dict, report: LoadReport):
-    """Create or update one row; write nothing when it already matches."""
+def upsert(model, lookup: dict, values: dict, report: LoadReport, keep=None):
+    """Create or update one row; write nothing when it already matches.
+
+    ``keep(obj)`` returning true leaves an existing row alone (someone edited it in the admin,
+    or it is a record that is never overwritten, like a statistic's value).
+    """
     values = {
         (f"{key}_id" if isinstance(value, models.Model) else key): (
             value.pk if isinstance(value, models.Model) else value
@@ -70,6 +76,9 @@ def upsert(model, lookup: dict, values: dict, report: LoadReport):
         report.count(model, created=True)
         return obj
     changed = [key for key, value in values.items() if getattr(obj, key) != value]
+    if changed and keep is not None and keep(obj):
+        report.kept[model._meta.verbose_name_plural] = report.kept.get(model._meta.verbose_name_plural, 0) + 1
+        return obj
     if changed:
         for key in changed:
             setattr(obj, key, values[key])
@@ -84,6 +93,18 @@ def set_m2m(obj, name: str, wanted: list, report: LoadReport) -> None:
     if {o.pk for o in manager.all()} != {o.pk for o in wanted}:
         manager.set(wanted)
         report.count(type(obj), created=False)
+
+
+def edited_in_admin(obj) -> bool:
+    return obj.updated_by_id is not None
+
+
+def edited_by_people(explainer: Explainer) -> bool:
+    """An editor has saved it, or is working on changes: the seed file no longer decides."""
+    return (
+        explainer.revisions.filter(created_by__isnull=False).exists()
+        or Explainer.objects.filter(draft_of=explainer).exists()
+    )
 
 
 def _lookup(index: dict, slug: str, what: str, where: str):
@@ -156,6 +177,7 @@ def _load(data: dict, report: LoadReport) -> None:
                 "review_by": row.get("review_by"),
             },
             report,
+            keep=edited_in_admin,
         )
         for value in row.get("values", []):
             upsert(
@@ -167,6 +189,7 @@ def _load(data: dict, report: LoadReport) -> None:
                     "note": value.get("note", ""),
                 },
                 report,
+                keep=lambda obj: True,  # a recorded value is never overwritten
             )
 
     for row in data.get("quotes", []):
@@ -184,6 +207,7 @@ def _load(data: dict, report: LoadReport) -> None:
                 "review_by": row.get("review_by"),
             },
             report,
+            keep=edited_in_admin,
         )
 
     ratings = {rating.slug: rating for rating in Rating.objects.all()}
@@ -203,6 +227,7 @@ def _load(data: dict, report: LoadReport) -> None:
                 "review_by": row.get("review_by"),
             },
             report,
+            keep=edited_in_admin,
         )
         set_m2m(claim, "sources", [_lookup(sources, s, "source", where) for s in row.get("sources", [])], report)
 
@@ -230,9 +255,13 @@ def _load(data: dict, report: LoadReport) -> None:
 def _load_explainer(row: dict, topics: dict, media: dict, report: LoadReport) -> None:
     where = f"explainer {row['slug']}"
     before = dict(report.created), dict(report.updated)
+    existing = Explainer.objects.stories().filter(slug=row["slug"]).first()
+    if existing is not None and edited_by_people(existing):
+        report.kept["explainers"] = report.kept.get("explainers", 0) + 1
+        return
     explainer = upsert(
         Explainer,
-        {"slug": row["slug"]},
+        {"slug": row["slug"], "draft_of": None},
         {
             "title": row["title"],
             "kind": row.get("kind", Explainer.Kind.EXPLAINER),

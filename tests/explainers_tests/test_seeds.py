@@ -129,3 +129,23 @@ def test_both_stories_render(stories, client):
         response = client.get(f"/explainers/{slug}/")
         assert response.status_code == 200
         assert expected in response.content.decode()
+
+
+def test_loading_again_keeps_what_editors_changed(stories):
+    from explainers.publishing import record_revision
+    from tests.factories import UserFactory
+
+    story = Explainer.objects.get(slug=MIGRATION)
+    Explainer.objects.filter(pk=story.pk).update(title="An editor's better headline")
+    record_revision(story, action="edited", by=UserFactory())
+    report = load_stories()
+    assert Explainer.objects.get(pk=story.pk).title == "An editor's better headline"
+    assert report.kept == {"explainers": 1}
+    assert "kept 1 explainers edited since" in str(report)
+
+
+def test_loading_never_overwrites_a_recorded_statistic_value(stories):
+    value = StatisticValue.objects.get(statistic__slug="small-boat-crossings-since-election")
+    StatisticValue.objects.filter(pk=value.pk).update(note="Checked against the daily table")
+    load_stories()
+    assert StatisticValue.objects.get(pk=value.pk).note == "Checked against the daily table"
