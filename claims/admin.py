@@ -183,7 +183,11 @@ class FactBlockAdmin(RefuseDeletingWhatStoriesUse, admin.ModelAdmin):
         today = timezone.localdate()
         for obj in queryset:
             type(obj).objects.filter(pk=obj.pk).update(
-                checked_on=today, checked_by=request.user, version=F("version") + 1
+                checked_on=today,
+                checked_by=request.user,
+                updated_by=request.user,
+                updated_at=timezone.now(),
+                version=F("version") + 1,
             )
             audit.record(actor=request.user, action=AuditEntry.Action.CHECKED, obj=obj)
         self.message_user(request, f"Marked {queryset.count()} as checked on {today:%-d %B %Y}.")

@@ -179,6 +179,9 @@ class ExplainerForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        if self.instance.pk and not self.instance.is_working_copy and self.instance.is_live:
+            # It went live while this form was open; readers' version is never edited in place.
+            raise forms.ValidationError(conflict_message(self.instance), code="conflict")
         if self.instance.pk:
             current = Explainer.objects.filter(pk=self.instance.pk).values_list("version", flat=True).first()
             base = cleaned.get("base_version")
@@ -191,10 +194,11 @@ def conflict_message(explainer: Explainer) -> str:
     last = explainer.story.revisions.select_related("created_by").order_by("-number").first()
     who = display_name(last.created_by) if last else "someone"
     when = f" at {timezone.localtime(last.created_at):%H:%M on %-d %B %Y}" if last else ""
+    did = "published" if last and last.action == Revision.Action.PUBLISHED else "saved"
     return (
-        f"{who} saved this explainer{when}, after you opened it, so your changes were not saved. "
-        "Everything you typed is still below: copy what you need, then reload the page to see "
-        "their version and add your changes to it."
+        f"{who} {did} this explainer{when}, after you opened it, so your changes were not saved. "
+        "Everything you typed is still below: copy what you need, then reopen the explainer to "
+        "see their version and add your changes to it."
     )
 
 
@@ -277,7 +281,12 @@ class ExplainerAdmin(admin.ModelAdmin):
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         obj = self.get_object(request, object_id)
-        if obj is not None and not obj.is_working_copy and self.has_change_permission(request, obj):
+        if (
+            request.method == "GET"
+            and obj is not None
+            and not obj.is_working_copy
+            and self.has_change_permission(request, obj)
+        ):
             target = publishing.working_copy(obj, by=request.user)
             if target.pk != obj.pk:
                 return redirect(reverse("admin:explainers_explainer_change", args=[target.pk]))

@@ -174,11 +174,10 @@ def publish(explainer: Explainer, *, by, at: datetime.datetime | None = None) ->
             )
         if at:
             story.published_at = at
-        elif story.status != Explainer.Status.PUBLISHED or story.published_at is None:
-            if story.published_at is None or story.published_at > now:
-                story.published_at = now
-            else:  # published before, taken down, and now back
-                story.revised_at = now
+        elif story.published_at is None or story.published_at > now:
+            story.published_at = now  # first publication, or "publish now" on a scheduled story
+        elif story.status != Explainer.Status.PUBLISHED:
+            story.revised_at = now  # published before, taken down, and now back
     story.status = Explainer.Status.PUBLISHED
     story.version = F("version") + 1
     story.save()
@@ -227,7 +226,12 @@ def record_due_transitions(now: datetime.datetime | None = None) -> list[Explain
                 content_type__app_label="explainers",
                 content_type__model="explainer",
                 object_id=str(story.pk),
-                action__in=[AuditEntry.Action.SCHEDULED, AuditEntry.Action.WENT_LIVE],
+                action__in=[
+                    AuditEntry.Action.SCHEDULED,
+                    AuditEntry.Action.WENT_LIVE,
+                    AuditEntry.Action.PUBLISHED,
+                    AuditEntry.Action.UNPUBLISHED,
+                ],
             )
             .order_by("-created_at", "-pk")
             .first()

@@ -12,6 +12,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from explainers.admin import preview_token
 from explainers.models import Explainer
 from tests.factories import (
     ClaimFactory,
@@ -34,6 +35,12 @@ def unpublish(explainer):
     explainer.save()
 
 
+def make_working_copy(explainer):
+    """Unpublished changes to a live story, even with the published status and a past date."""
+    explainer.draft_of = ExplainerFactory(published=True, title="The live original")
+    explainer.save()
+
+
 HIDDEN_STATES = {
     "draft": dict(status=Explainer.Status.DRAFT),
     "in review": dict(status=Explainer.Status.IN_REVIEW),
@@ -49,6 +56,11 @@ HIDDEN_STATES = {
         status=Explainer.Status.PUBLISHED,
         published_at=lambda: timezone.now() - datetime.timedelta(days=1),
         then=unpublish,
+    ),
+    "working copy of a live story": dict(
+        status=Explainer.Status.PUBLISHED,
+        published_at=lambda: timezone.now() - datetime.timedelta(days=1),
+        then=make_working_copy,
     ),
 }
 
@@ -92,7 +104,15 @@ def build_world(state: dict) -> World:
     return World(hidden, published, topic, shared, own_statistic, own_quote, own_claim, own_source)
 
 
-# (name, url builder, whether the page itself must be a 404)
+def tampered(token: str) -> str:
+    """The same signed token with its last character changed: the signature no longer matches."""
+    return token[:-1] + ("A" if token[-1] != "A" else "B")
+
+
+# A redirect (to the login page) or a 404: anything but the page, and never the content.
+REDIRECT_OR_404 = frozenset({302, 404})
+
+# (name, url builder, whether the page itself must be a 404, or the set of statuses it may give)
 PUBLIC_ROUTES = [
     ("home", lambda w: reverse("home"), False),
     ("hidden explainer", lambda w: reverse("explainers:detail", args=[w.hidden.slug]), True),
@@ -104,7 +124,19 @@ PUBLIC_ROUTES = [
     ("hidden story's claim", lambda w: reverse("claims:claim", args=[w.own_claim.slug]), True),
     ("hidden story's source", lambda w: reverse("claims:source", args=[w.own_source.slug]), True),
     ("shared fact's source", lambda w: reverse("claims:source", args=[w.shared_statistic.source.slug]), False),
+    ("preview without signature", lambda w: reverse("explainers:preview", args=[w.hidden.pk]), REDIRECT_OR_404),
+    (
+        "shared preview with a tampered token",
+        lambda w: reverse("explainers:shared_preview", args=[tampered(preview_token(w.hidden))]),
+        True,
+    ),
 ]
+
+
+def expected_statuses(must_404) -> frozenset:
+    if isinstance(must_404, frozenset):
+        return must_404
+    return frozenset({404}) if must_404 else frozenset({200})
 
 
 @pytest.mark.parametrize("state", HIDDEN_STATES.values(), ids=HIDDEN_STATES.keys())
@@ -114,10 +146,10 @@ PUBLIC_ROUTES = [
 def test_unpublished_story_is_invisible(client, state, route, build_url, must_404):
     world = build_world(state)
     response = client.get(build_url(world))
-    if must_404:
+    if must_404 is True:
         assert response.status_code == 404, f"{route} should not exist for readers"
     else:
-        assert response.status_code == 200
+        assert response.status_code in expected_statuses(must_404), route
     assert MARKER.encode() not in response.content, (
         f"{route} leaks the unpublished story"
     )
