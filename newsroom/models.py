@@ -1,0 +1,37 @@
+"""Partner keys for the read-only API: issued in the admin, shown once, stored hashed."""
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from rest_framework_api_key.models import AbstractAPIKey
+
+
+class PartnerKey(AbstractAPIKey):
+    """One partner's key. Revoking is final; usage counters are written in batches."""
+
+    partner = models.CharField(max_length=200, help_text="The organisation the key was issued to")
+    contact_email = models.EmailField(blank=True, help_text="Who to tell before revoking it")
+    rate_limit = models.PositiveIntegerField(
+        "requests per minute",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text="Leave empty for the default (NEWSROOM_API_RATE_PER_MINUTE, usually 120).",
+    )
+    request_count = models.PositiveBigIntegerField(default=0, editable=False)
+    last_used_at = models.DateTimeField("last used", null=True, blank=True, editable=False)
+
+    class Meta(AbstractAPIKey.Meta):
+        verbose_name = "partner key"
+        verbose_name_plural = "partner keys"
+
+    def __str__(self):
+        return f"{self.partner}: {self.name}" if self.partner else self.name
+
+    @property
+    def requests_per_minute(self) -> int:
+        return self.rate_limit or settings.NEWSROOM_API_RATE_PER_MINUTE
+
+    @property
+    def is_usable(self) -> bool:
+        return not self.revoked and not self.has_expired
