@@ -7,7 +7,7 @@ published explainers that use the block and are the fact endpoints' own represen
 
 from rest_framework import serializers
 
-from newsroom.api import DateTimeField, ModelSerializer, SiteURLField
+from newsroom.api import DateTimeField, ModelSerializer, OptionalURLField, SiteURLField
 
 from .models import Claim, Person, Quote, Rating, Source, Statistic, StatisticValue
 
@@ -21,8 +21,8 @@ class PersonSerializer(ModelSerializer):
 
 
 class SourceSerializer(ModelSerializer):
-    document_url = serializers.URLField(
-        source="url", help_text="The original document, on the publisher's site (may be empty)"
+    document_url = OptionalURLField(
+        source="url", help_text="The original document, on the publisher's site, if online"
     )
     site_url = SiteURLField()
     api_url = serializers.HyperlinkedIdentityField(view_name="api:source-detail", lookup_field="slug")

@@ -17,7 +17,7 @@ from claims.serializers import (
     StatisticSerializer,
     StatisticValueSerializer,
 )
-from newsroom.api import DateTimeField, ModelSerializer, SiteURLField, absolute
+from newsroom.api import DateTimeField, ModelSerializer, OptionalURLField, SiteURLField, absolute
 
 from .models import Explainer, Media, Section, SectionBlock, Topic
 
@@ -52,6 +52,7 @@ class TopicWithCountSerializer(TopicSerializer):
 
 class MediaSerializer(ModelSerializer):
     image_url = serializers.SerializerMethodField()
+    video_url = OptionalURLField()
     duration_seconds = serializers.SerializerMethodField()
 
     class Meta:

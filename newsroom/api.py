@@ -254,6 +254,17 @@ class ModelSerializer(serializers.ModelSerializer):
     }
 
 
+class OptionalURLField(serializers.URLField):
+    """A blank URL is null, not "" (which is not a URI)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("allow_null", True)
+        super().__init__(**kwargs)
+
+    def to_representation(self, value):
+        return value or None
+
+
 def absolute(request, path: str) -> str:
     return request.build_absolute_uri(path) if request is not None else path
 
