@@ -2,7 +2,7 @@
 
 import django_filters as filters
 
-from newsroom.api import search_q
+from newsroom.api import DateTimeFilter, search_q
 
 from .models import Claim, Person, Quote, Rating, Source, Statistic
 
@@ -19,7 +19,7 @@ class SearchFilterSet(filters.FilterSet):
     search_fields: list[str] = []
 
     q = filters.CharFilter(method="search", label="Words to look for (all of them must appear)")
-    updated_since = filters.IsoDateTimeFilter(
+    updated_since = DateTimeFilter(
         field_name="updated_at", lookup_expr="gte", label="Changed at or after this time"
     )
 

@@ -4,7 +4,7 @@ only published explainers are ever listed."""
 import django_filters as filters
 from django.db.models import Exists, OuterRef, Q
 
-from newsroom.api import search_q
+from newsroom.api import DateTimeFilter, search_q
 
 from .models import Explainer, Section, SectionBlock, Topic
 
@@ -24,7 +24,7 @@ class ExplainerFilter(filters.FilterSet):
     published = filters.DateFromToRangeFilter(
         field_name="published_at", label="Published between two dates (inclusive, UK days)"
     )
-    updated_since = filters.IsoDateTimeFilter(
+    updated_since = DateTimeFilter(
         method="filter_updated_since",
         label="Edited, or showing a fact that changed, at or after this time",
     )

@@ -6,12 +6,15 @@ import datetime
 import hashlib
 import json
 
+from django import forms
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import JsonResponse
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date, quote_etag
 from django.views import defaults
+from django_filters.fields import IsoDateTimeField
+from django_filters.filters import IsoDateTimeFilter
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.types import OpenApiTypes
@@ -349,6 +352,29 @@ def server_error(request):
             {"detail": "Something went wrong on our side.", "code": "server_error"}, status=500
         )
     return defaults.server_error(request)
+
+
+# --- Time filters --------------------------------------------------------------------------
+
+
+class UTCIsoDateTimeField(IsoDateTimeField):
+    """An ISO 8601 time, moved to UTC: a zone offset like +22:17 is valid ISO but not valid for
+    PostgreSQL, and a time near year 1 or 9999 can fall outside the calendar once moved."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value is None:
+            return None
+        try:
+            return value.astimezone(datetime.UTC)
+        except (OverflowError, ValueError):
+            raise forms.ValidationError("This time is out of range.", code="invalid")
+
+
+class DateTimeFilter(IsoDateTimeFilter):
+    """``?name=2025-08-12T09:30:00Z``; a date alone means its midnight, UK time."""
+
+    field_class = UTCIsoDateTimeField
 
 
 # --- Full-text ?q= ---------------------------------------------------------------------------
