@@ -283,3 +283,11 @@ def test_detail_queries_do_not_grow_with_the_story(warm_client, django_assert_nu
         response = warm_client.get(detail(big.slug))
     assert len(response.json()["sections"]) == 12
     assert len(response.json()["sections"][11]["body"]) >= 6
+
+
+def test_detail_stays_within_budget_when_usage_is_written(api_client, django_assert_max_num_queries):
+    """The first request of a key's minute also writes its usage: still at most 8 queries."""
+    explainer = full_story(n_sections=3)
+    # key, usage UPDATE, explainer + hero, topics, sections, blocks + facts, values, claim sources
+    with django_assert_max_num_queries(8):
+        assert api_client.get(detail(explainer.slug)).status_code == 200
