@@ -26,6 +26,15 @@ class TimestampedModel(models.Model):
         abstract = True
 
 
+class PersonQuerySet(models.QuerySet):
+    def public(self):
+        """People who said a public quote or made a public claim: nobody else is named."""
+        return self.filter(
+            Q(Exists(Quote.objects.public().filter(speaker=OuterRef("pk"))))
+            | Q(Exists(Claim.objects.public().filter(claimant=OuterRef("pk"))))
+        )
+
+
 class Person(TimestampedModel):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=200, unique=True)
@@ -33,6 +42,8 @@ class Person(TimestampedModel):
     affiliation = models.CharField(
         max_length=200, blank=True, help_text="Party, organisation or employer"
     )
+
+    objects = PersonQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]

@@ -15,10 +15,28 @@ from claims.models import Claim, Quote, Statistic, StatisticValue
 BLOCK_MARKER = re.compile(r"<!--block:(\d+)-->")
 
 
+class TopicQuerySet(models.QuerySet):
+    def public(self):
+        """Topics with at least one story readers can see (a draft's topic stays private)."""
+        return self.filter(
+            models.Exists(Explainer.objects.published().filter(topics=models.OuterRef("pk")))
+        )
+
+    def with_public_explainer_count(self):
+        """``public_explainer_count``: published stories only, never drafts or scheduled ones."""
+        return self.annotate(
+            public_explainer_count=models.Count(
+                "explainers", filter=ExplainerQuerySet.published_q(prefix="explainers__")
+            )
+        )
+
+
 class Topic(models.Model):
     name = models.CharField(max_length=100, unique=True)
     slug = models.SlugField(max_length=100, unique=True)
     description = models.TextField(blank=True)
+
+    objects = TopicQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]

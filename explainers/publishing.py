@@ -313,6 +313,7 @@ def add_correction(explainer: Explainer, *, kind: str, text: str, by, automatic:
     )
     note.full_clean()
     note.save()
+    Explainer.objects.filter(pk=story.pk).update(updated_at=timezone.now())  # partners re-sync it
     audit.record(actor=by, action=AuditEntry.Action.CORRECTED, obj=story, message=note.text[:200])
     return note
 

@@ -1,6 +1,10 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils import timezone
+from rest_framework_api_key.admin import APIKeyModelAdmin
+from rest_framework_api_key.models import APIKey
 
-from .models import AuditEntry
+from .api_auth import forget_keys, pending_usage
+from .models import AuditEntry, PartnerKey
 
 
 @admin.register(AuditEntry)
@@ -21,3 +25,61 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# Partners get PartnerKeys; the library's own key model stays unused and out of the admin.
+admin.site.unregister(APIKey)
+
+
+@admin.register(PartnerKey)
+class PartnerKeyAdmin(APIKeyModelAdmin):
+    list_display = [
+        "partner", "name", "prefix", "rate", "requests", "last_used_at", "created",
+        "expiry_date", "_has_expired", "revoked",
+    ]  # fmt: skip
+    list_filter = ["revoked", "created"]
+    search_fields = ["partner", "name", "prefix", "contact_email"]
+    actions = ["revoke_selected"]
+    fieldsets = [
+        (None, {
+            "fields": ["partner", "name", "contact_email", "rate_limit", "expiry_date", "revoked"],
+            "description": (
+                "The key is shown once, when you save a new one: copy it to the partner then. "
+                "Only a hash is stored. Revoking cannot be undone; issue a new key instead."
+            ),
+        }),
+        ("Usage", {"fields": ["prefix", "requests", "last_used_at", "created"]}),
+    ]  # fmt: skip
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = ["prefix", "requests", "last_used_at", "created"]
+        if obj is not None and obj.revoked:
+            fields += ["partner", "name", "contact_email", "rate_limit", "revoked", "expiry_date"]
+        return fields
+
+    def get_changelist_instance(self, request):
+        changelist = super().get_changelist_instance(request)
+        pending = pending_usage(changelist.result_list)  # one cache round trip for the page
+        for obj in changelist.result_list:
+            obj.pending_requests = pending.get(obj.prefix, 0)
+        return changelist
+
+    @admin.display(description="Requests")
+    def requests(self, obj):
+        """Written to the database plus counted in the cache since the last write."""
+        if obj is None or obj.pk is None:
+            return 0
+        if not hasattr(obj, "pending_requests"):
+            obj.pending_requests = pending_usage([obj]).get(obj.prefix, 0)
+        return obj.request_count + obj.pending_requests
+
+    @admin.display(description="Requests per minute")
+    def rate(self, obj):
+        return obj.rate_limit or f"{obj.requests_per_minute} (default)"
+
+    @admin.action(description="Revoke selected keys (cannot be undone)")
+    def revoke_selected(self, request, queryset):
+        prefixes = list(queryset.values_list("prefix", flat=True))
+        count = queryset.filter(revoked=False).update(revoked=True)
+        forget_keys(prefixes)
+        self.message_user(request, f"Revoked {count} key(s) at {timezone.localtime():%H:%M}.", messages.WARNING)

@@ -39,6 +39,11 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "template_partials",
+    "rest_framework",
+    "django_filters",
+    "rest_framework_api_key",  # before newsroom, whose admin replaces its stock key admin
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "newsroom",
     "claims",
     "explainers",
@@ -132,6 +137,42 @@ NEWSROOM_SITE_NAME = os.environ.get("NEWSROOM_SITE_NAME", "Newsroom")
 # How long a signed preview link sent to someone outside the admin keeps working.
 NEWSROOM_PREVIEW_LINK_HOURS = int(os.environ.get("NEWSROOM_PREVIEW_LINK_HOURS", "72"))
 LOGIN_URL = "admin:login"
+
+# Partner API v1 (newsroom/api.py): read-only, published content only, one key per partner.
+NEWSROOM_API_RATE_PER_MINUTE = int(os.environ.get("NEWSROOM_API_RATE_PER_MINUTE", "120"))
+# Usage counters live in the cache and reach the database at most once per key per interval.
+NEWSROOM_API_USAGE_FLUSH_SECONDS = int(os.environ.get("NEWSROOM_API_USAGE_FLUSH_SECONDS", "60"))
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["newsroom.api_auth.PartnerKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["newsroom.api_auth.HasPartnerKey"],
+    "DEFAULT_THROTTLE_CLASSES": ["newsroom.api_auth.PartnerKeyThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "newsroom.api.exception_handler",
+    "UNAUTHENTICATED_USER": None,
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": f"{NEWSROOM_SITE_NAME} partner API",
+    "VERSION": "1.0.0",
+    "DESCRIPTION": (BASE_DIR / "newsroom" / "api_description.md").read_text(encoding="utf-8"),
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"persistAuthorization": True, "displayOperationId": False},
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "ExplainerKindEnum": "explainers.models.Explainer.Kind",
+        "SourceKindEnum": "claims.models.Source.Kind",
+        "RatingVerdictEnum": "claims.models.Rating.Verdict",
+        "MediaKindEnum": "explainers.models.Media.Kind",
+        "StatisticDisplayEnum": "claims.models.Statistic.Display",
+    },
+}
 
 LOGGING = {
     "version": 1,

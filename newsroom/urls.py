@@ -12,9 +12,14 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz/", views.health, name="health"),
     path("admin/", admin.site.urls),
+    path("api/v1/", include("newsroom.api_urls")),
     path("", include("explainers.urls")),
     path("", include("claims.urls")),
 ]
+
+# JSON under /api/, the site's own pages elsewhere.
+handler404 = "newsroom.api.not_found"
+handler500 = "newsroom.api.server_error"
 
 if settings.DEBUG:
     from django.conf.urls.static import static

@@ -92,3 +92,13 @@ def client_for():
         return new
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: throttles, usage counters and cached keys."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

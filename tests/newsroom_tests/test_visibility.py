@@ -11,12 +11,15 @@ from dataclasses import dataclass
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from explainers.admin import preview_token
 from explainers.models import Explainer
+from newsroom.models import PartnerKey
 from tests.factories import (
     ClaimFactory,
     ExplainerFactory,
+    PersonFactory,
     QuoteFactory,
     SourceFactory,
     StatisticFactory,
@@ -75,6 +78,7 @@ class World:
     own_quote: object
     own_claim: object
     own_source: object
+    own_topic: object  # only the hidden story has it
 
 
 def build_world(state: dict) -> World:
@@ -82,8 +86,11 @@ def build_world(state: dict) -> World:
     own_source = SourceFactory(title=f"Source {MARKER}")
     shared = StatisticFactory(label="Shared figure")
     own_statistic = StatisticFactory(label=f"Figure {MARKER}", source=own_source)
-    own_quote = QuoteFactory(text=f"Words {MARKER}", source=own_source)
-    own_claim = ClaimFactory(text=f"Claim {MARKER}")
+    own_quote = QuoteFactory(
+        text=f"Words {MARKER}", source=own_source, speaker=PersonFactory(name=f"Speaker {MARKER}")
+    )
+    own_claim = ClaimFactory(text=f"Claim {MARKER}", claimant=PersonFactory(name=f"Claimant {MARKER}"))
+    own_topic = TopicFactory(name=f"Topic {MARKER}", description=f"About {MARKER}")
     own_claim.sources.add(own_source)
 
     published = ExplainerFactory(published=True, title="Published story", topics=[topic])
@@ -91,7 +98,10 @@ def build_world(state: dict) -> World:
 
     fields = {k: (v() if callable(v) else v) for k, v in state.items() if k != "then"}
     hidden = ExplainerFactory(
-        title=f"Story {MARKER}", standfirst=f"Standfirst {MARKER}", topics=[topic], **fields
+        title=f"Story {MARKER}",
+        standfirst=f"Standfirst {MARKER}",
+        topics=[topic, own_topic],
+        **fields,
     )
     add_section(
         hidden,
@@ -101,7 +111,9 @@ def build_world(state: dict) -> World:
     )
     if "then" in state:
         state["then"](hidden)
-    return World(hidden, published, topic, shared, own_statistic, own_quote, own_claim, own_source)
+    return World(
+        hidden, published, topic, shared, own_statistic, own_quote, own_claim, own_source, own_topic
+    )
 
 
 def tampered(token: str) -> str:
@@ -153,6 +165,74 @@ def test_unpublished_story_is_invisible(client, state, route, build_url, must_40
     assert MARKER.encode() not in response.content, (
         f"{route} leaks the unpublished story"
     )
+
+
+def api(path: str) -> str:
+    return f"/api/v1/{path}"
+
+
+# The partner API, asked with a valid key: (name, url builder, whether it must be a 404).
+API_ROUTES = [
+    ("api explainer list", lambda w: api("explainers/?page_size=100"), False),
+    ("api explainer list by shared topic", lambda w: api(f"explainers/?topic={w.topic.slug}"), False),
+    ("api explainer list, newest updates", lambda w: api("explainers/?ordering=-updated_at"), False),
+    ("api explainer search", lambda w: api(f"explainers/?q={MARKER}"), False),
+    ("api explainer sync", lambda w: api("explainers/?updated_since=2000-01-01T00:00:00Z"), False),
+    ("api hidden explainer", lambda w: api(f"explainers/{w.hidden.slug}/"), True),
+    ("api published explainer", lambda w: api(f"explainers/{w.published.slug}/"), False),
+    ("api topic list (counts)", lambda w: api("topics/"), False),
+    ("api shared topic (count)", lambda w: api(f"topics/{w.topic.slug}/"), False),
+    ("api hidden story's topic", lambda w: api(f"topics/{w.own_topic.slug}/"), True),
+    ("api quote list", lambda w: api("quotes/?page_size=100"), False),
+    ("api statistic list", lambda w: api("statistics/?page_size=100"), False),
+    ("api claim list", lambda w: api("claims/?page_size=100"), False),
+    ("api source list", lambda w: api("sources/?page_size=100"), False),
+    ("api people list", lambda w: api("people/?page_size=100"), False),
+    ("api shared statistic (used in)", lambda w: api(f"statistics/{w.shared_statistic.slug}/"), False),
+    ("api hidden story's statistic", lambda w: api(f"statistics/{w.own_statistic.slug}/"), True),
+    ("api hidden story's quote", lambda w: api(f"quotes/{w.own_quote.slug}/"), True),
+    ("api hidden story's claim", lambda w: api(f"claims/{w.own_claim.slug}/"), True),
+    ("api hidden story's source", lambda w: api(f"sources/{w.own_source.slug}/"), True),
+    ("api hidden story's speaker", lambda w: api(f"people/{w.own_quote.speaker.slug}/"), True),
+    ("api hidden story's claimant", lambda w: api(f"people/{w.own_claim.claimant.slug}/"), True),
+    ("api shared fact's source", lambda w: api(f"sources/{w.shared_statistic.source.slug}/"), False),
+]
+
+
+@pytest.fixture
+def api_client(db):
+    client = APIClient()
+    client.credentials(HTTP_X_API_KEY=PartnerKey.objects.create_key(name="leak matrix")[1])
+    return client
+
+
+@pytest.mark.parametrize("state", HIDDEN_STATES.values(), ids=HIDDEN_STATES.keys())
+@pytest.mark.parametrize(("route", "build_url", "must_404"), API_ROUTES, ids=[r[0] for r in API_ROUTES])
+def test_unpublished_story_is_invisible_to_partners(api_client, state, route, build_url, must_404):
+    world = build_world(state)
+    response = api_client.get(build_url(world))
+    if must_404:
+        assert response.status_code == 404, f"{route} should not exist for partners"
+    else:
+        assert response.status_code == 200, response.content
+    assert MARKER.encode() not in response.content, f"{route} leaks the unpublished story"
+    if route.startswith("api shared topic"):
+        assert response.json()["explainer_count"] == 1, "the count includes the hidden story"
+
+
+def test_api_matrix_would_catch_a_leak(api_client):
+    """Once published, the hidden story shows up on the API routes above."""
+    world = build_world(HIDDEN_STATES["draft"])
+    world.hidden.status = Explainer.Status.PUBLISHED
+    world.hidden.published_at = timezone.now() - datetime.timedelta(minutes=1)
+    world.hidden.save()
+    for name, build_url, _ in API_ROUTES:
+        if name in {"api shared fact's source", "api published explainer", "api shared topic (count)"}:
+            continue  # these never show the hidden story's text (the count is checked below)
+        response = api_client.get(build_url(world))
+        assert response.status_code == 200, name
+        assert MARKER.encode() in response.content, name
+    assert api_client.get(api(f"topics/{world.topic.slug}/")).json()["explainer_count"] == 2
 
 
 def test_matrix_would_catch_a_leak(client):

@@ -1,0 +1,100 @@
+"""Partner API v1: people, sources and fact blocks. Public only while a published story uses
+them (``.public()``), exactly as on the site's fact pages."""
+
+from newsroom.api import ReadOnlyViewSet, documented
+
+from . import filters, serializers
+from .models import Claim, Person, Quote, Source, Statistic
+
+SLUG = "[-a-zA-Z0-9_]+"
+
+
+def newest(*times):
+    return max(filter(None, times), default=None)
+
+
+class FactViewSet(ReadOnlyViewSet):
+    lookup_field = "slug"
+    lookup_value_regex = SLUG
+    ordering = ("-updated_at",)
+    ordering_fields = ["updated_at", "created_at"]
+
+    def get_last_modified(self, fact):
+        uses = [explainer.updated_at for explainer in fact.public_stories]
+        return newest(fact.updated_at, *uses, *self.related_times(fact))
+
+    def related_times(self, fact):
+        return []
+
+
+@documented("person", "people who said a public quote or made a public claim")
+class PersonViewSet(ReadOnlyViewSet):
+    serializer_class = serializers.PersonSerializer
+    filterset_class = filters.PersonFilter
+    lookup_field = "slug"
+    lookup_value_regex = SLUG
+    ordering = ("name",)
+    ordering_fields = ["name", "updated_at"]
+
+    def get_queryset(self):
+        return Person.objects.public()
+
+
+@documented("source", "sources cited by public fact blocks")
+class SourceViewSet(ReadOnlyViewSet):
+    serializer_class = serializers.SourceSerializer
+    filterset_class = filters.SourceFilter
+    lookup_field = "slug"
+    lookup_value_regex = SLUG
+    ordering = ("-updated_at",)
+    ordering_fields = ["updated_at", "created_at"]
+
+    def get_queryset(self):
+        return Source.objects.public()
+
+
+@documented("quote", "quotes used in published explainers")
+class QuoteViewSet(FactViewSet):
+    serializer_class = serializers.QuoteWithUsesSerializer
+    filterset_class = filters.QuoteFilter
+
+    def get_queryset(self):
+        return Quote.objects.public().select_related("speaker", "source").with_public_uses()
+
+    def related_times(self, quote):
+        return [quote.speaker.updated_at, quote.source.updated_at if quote.source else None]
+
+
+@documented("statistic", "statistics used in published explainers, with their history")
+class StatisticViewSet(FactViewSet):
+    serializer_class = serializers.StatisticWithUsesSerializer
+    filterset_class = filters.StatisticFilter
+
+    def get_queryset(self):
+        return (
+            Statistic.objects.public()
+            .select_related("source")
+            .prefetch_related("values")
+            .with_public_uses()
+        )
+
+    def related_times(self, statistic):
+        return [statistic.source.updated_at, *(v.recorded_at for v in statistic.history)]
+
+
+@documented("claim", "checked claims used in published explainers, with their rating")
+class ClaimViewSet(FactViewSet):
+    serializer_class = serializers.ClaimWithUsesSerializer
+    filterset_class = filters.ClaimFilter
+
+    def get_queryset(self):
+        return (
+            Claim.objects.public()
+            .select_related("rating", "claimant")
+            .prefetch_related("sources")
+            .with_public_uses()
+        )
+
+    def related_times(self, claim):
+        claimant = claim.claimant.updated_at if claim.claimant else None
+        return [claimant, *(source.updated_at for source in claim.sources.all())]

@@ -1,0 +1,130 @@
+"""Fact blocks, sources and people as the partner API shows them. Serializers never query:
+each endpoint's ``get_queryset`` (and the explainer detail's read shape) prefetches all of it.
+
+The plain serializers are what a story embeds; the ``...WithUsesSerializer`` variants add the
+published explainers that use the block and are the fact endpoints' own representation.
+"""
+
+from rest_framework import serializers
+
+from newsroom.api import DateTimeField, ModelSerializer, OptionalURLField, SiteURLField
+
+from .models import Claim, Person, Quote, Rating, Source, Statistic, StatisticValue
+
+
+class PersonSerializer(ModelSerializer):
+    api_url = serializers.HyperlinkedIdentityField(view_name="api:person-detail", lookup_field="slug")
+
+    class Meta:
+        model = Person
+        fields = ["slug", "name", "role", "affiliation", "description", "api_url", "updated_at"]
+
+
+class SourceSerializer(ModelSerializer):
+    document_url = OptionalURLField(
+        source="url", help_text="The original document, on the publisher's site, if online"
+    )
+    site_url = SiteURLField()
+    api_url = serializers.HyperlinkedIdentityField(view_name="api:source-detail", lookup_field="slug")
+
+    class Meta:
+        model = Source
+        fields = [
+            "slug", "title", "publisher", "kind", "document_url", "published_on", "accessed_on",
+            "notes", "site_url", "api_url", "updated_at",
+        ]  # fmt: skip
+
+
+class RatingSerializer(ModelSerializer):
+    class Meta:
+        model = Rating
+        fields = ["slug", "name", "verdict", "position", "description"]
+
+
+class StatisticValueSerializer(ModelSerializer):
+    value = serializers.DecimalField(max_digits=20, decimal_places=4, normalize_output=True)
+    display = serializers.CharField(help_text="Formatted as readers see it, e.g. 50,271 or £1.6bn")
+
+    class Meta:
+        model = StatisticValue
+        fields = ["value", "display", "as_of", "period", "note", "recorded_at"]
+
+
+class UsedInSerializer(serializers.Serializer):
+    """A published explainer that uses a block (drafts and scheduled stories never appear)."""
+
+    slug = serializers.SlugField()
+    title = serializers.CharField()
+    kind = serializers.CharField()
+    published_at = DateTimeField()
+    site_url = SiteURLField()
+    api_url = serializers.HyperlinkedIdentityField(view_name="api:explainer-detail", lookup_field="slug")
+
+
+class QuoteSerializer(ModelSerializer):
+    speaker = PersonSerializer()
+    source = SourceSerializer(allow_null=True)
+    site_url = SiteURLField()
+    api_url = serializers.HyperlinkedIdentityField(view_name="api:quote-detail", lookup_field="slug")
+
+    class Meta:
+        model = Quote
+        fields = [
+            "slug", "text", "speaker", "said_on", "context", "source", "checked_on",
+            "site_url", "api_url", "updated_at",
+        ]  # fmt: skip
+
+
+class StatisticSerializer(ModelSerializer):
+    display_format = serializers.ChoiceField(source="display", choices=Statistic.Display.choices)
+    source = SourceSerializer()
+    current = StatisticValueSerializer(allow_null=True, help_text="The newest value")
+    site_url = SiteURLField()
+    api_url = serializers.HyperlinkedIdentityField(view_name="api:statistic-detail", lookup_field="slug")
+
+    class Meta:
+        model = Statistic
+        fields = [
+            "slug", "label", "qualifier", "prefix", "unit", "display_format", "current",
+            "methodology", "source", "checked_on", "site_url", "api_url", "updated_at",
+        ]  # fmt: skip
+
+
+class ClaimSerializer(ModelSerializer):
+    claimed_by = serializers.CharField(help_text="The claimant's name, or who made it")
+    claimant = PersonSerializer(allow_null=True)
+    rating = RatingSerializer()
+    sources = SourceSerializer(many=True)
+    site_url = SiteURLField()
+    api_url = serializers.HyperlinkedIdentityField(view_name="api:claim-detail", lookup_field="slug")
+
+    class Meta:
+        model = Claim
+        fields = [
+            "slug", "text", "claimed_by", "claimant", "claimed_on", "rating", "explanation",
+            "sources", "checked_on", "site_url", "api_url", "updated_at",
+        ]  # fmt: skip
+
+
+class UsesMixin(serializers.Serializer):
+    used_in = UsedInSerializer(
+        source="public_stories", many=True, help_text="Published explainers that use it"
+    )
+
+
+class QuoteWithUsesSerializer(UsesMixin, QuoteSerializer):
+    class Meta(QuoteSerializer.Meta):
+        fields = [*QuoteSerializer.Meta.fields, "used_in"]
+
+
+class StatisticWithUsesSerializer(UsesMixin, StatisticSerializer):
+    history = StatisticValueSerializer(many=True, help_text="Every value, newest first")
+
+    class Meta(StatisticSerializer.Meta):
+        fields = [*StatisticSerializer.Meta.fields, "history", "used_in"]
+
+
+class ClaimWithUsesSerializer(UsesMixin, ClaimSerializer):
+    class Meta(ClaimSerializer.Meta):
+        fields = [*ClaimSerializer.Meta.fields, "used_in"]
+

@@ -1,0 +1,65 @@
+"""Query parameters for the partner API's explainers and topics. There is no status filter:
+only published explainers are ever listed."""
+
+import django_filters as filters
+from django.db.models import Exists, OuterRef, Q
+
+from newsroom.api import DateTimeFilter, search_q
+
+from .models import Explainer, Section, SectionBlock, Topic
+
+
+def public_topics(request):
+    return Topic.objects.public()
+
+
+class ExplainerFilter(filters.FilterSet):
+    q = filters.CharFilter(
+        method="search", label="Words to look for in the headline, standfirst and text (all must appear)"
+    )
+    topic = filters.ModelChoiceFilter(
+        field_name="topics", queryset=public_topics, to_field_name="slug", label="A topic's slug"
+    )
+    kind = filters.ChoiceFilter(choices=Explainer.Kind.choices)
+    published = filters.DateFromToRangeFilter(
+        field_name="published_at", label="Published between two dates (inclusive, UK days)"
+    )
+    updated_since = DateTimeFilter(
+        method="filter_updated_since",
+        label="Edited, or showing a fact that changed, at or after this time",
+    )
+
+    class Meta:
+        model = Explainer
+        fields = ["q", "topic", "kind", "published", "updated_since"]
+
+    def search(self, queryset, name, value):
+        words = value.split()[:10]
+        query = Q()
+        for word in words:
+            in_sections = Section.objects.filter(explainer=OuterRef("pk")).filter(
+                Q(heading__icontains=word) | Q(body__icontains=word)
+            )
+            query &= search_q(["title", "standfirst", "byline"], word) | Q(Exists(in_sections))
+        return queryset.filter(query)
+
+    def filter_updated_since(self, queryset, name, value):
+        """A story also changes for readers when a fact it shows changes (a new value, say)."""
+        changed_facts = SectionBlock.objects.filter(section__explainer=OuterRef("pk")).filter(
+            Q(quote__updated_at__gte=value)
+            | Q(statistic__updated_at__gte=value)
+            | Q(statistic__values__recorded_at__gte=value)
+            | Q(claim__updated_at__gte=value)
+        )
+        return queryset.filter(Q(updated_at__gte=value) | Q(Exists(changed_facts)))
+
+
+class TopicFilter(filters.FilterSet):
+    q = filters.CharFilter(method="search", label="Words to look for in the name and description")
+
+    class Meta:
+        model = Topic
+        fields = ["q"]
+
+    def search(self, queryset, name, value):
+        return queryset.filter(search_q(["name", "description"], value))
