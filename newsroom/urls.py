@@ -11,6 +11,7 @@ admin.site.index_title = "Stories and fact blocks"
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz/", views.health, name="health"),
+    path("search/", views.search, name="search"),
     path("admin/", admin.site.urls),
     path("", include("explainers.urls")),
     path("", include("claims.urls")),

@@ -4,6 +4,8 @@ from django.shortcuts import render
 
 from explainers.models import Explainer
 
+from . import search as site_search
+
 HOME_PAGE_SIZE = 30
 
 
@@ -20,3 +22,9 @@ def health(request):
     except Exception:  # noqa: BLE001 - any database failure means unhealthy
         return JsonResponse({"status": "unavailable"}, status=503)
     return JsonResponse({"status": "ok"})
+
+
+def search(request):
+    """Reader search: a calm page for any query, however empty, long or odd."""
+    results = site_search.search(request.GET.get("q", ""))
+    return render(request, "newsroom/search.html", {"results": results})

@@ -106,6 +106,14 @@ PUBLIC_ROUTES = [
     ("shared fact's source", lambda w: reverse("claims:source", args=[w.shared_statistic.source.slug]), False),
 ]
 
+# The open web: search, feeds, sitemap, embeds and oEmbed (issue 5).
+PUBLIC_ROUTES += [
+    # lower case: the page repeats the query, and the marker check is case-sensitive
+    ("search for the marker", lambda w: reverse("search") + f"?q={MARKER.lower()}", False),
+    ("search for shared words", lambda w: reverse("search") + "?q=story", False),
+    ("search for the shared figure", lambda w: reverse("search") + "?q=figure", False),
+]
+
 
 @pytest.mark.parametrize("state", HIDDEN_STATES.values(), ids=HIDDEN_STATES.keys())
 @pytest.mark.parametrize(
