@@ -1,6 +1,11 @@
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
+
+from claims.sitemaps import ClaimSitemap, QuoteSitemap, StatisticSitemap
+from explainers.feeds import LatestExplainersFeed, TopicFeed
+from explainers.sitemaps import ExplainerSitemap, HomeSitemap, TopicSitemap
 
 from . import views
 
@@ -8,10 +13,27 @@ admin.site.site_header = "Newsroom"
 admin.site.site_title = "Newsroom admin"
 admin.site.index_title = "Stories and fact blocks"
 
+SITEMAPS = {
+    "home": HomeSitemap,
+    "explainers": ExplainerSitemap,
+    "topics": TopicSitemap,
+    "quotes": QuoteSitemap,
+    "statistics": StatisticSitemap,
+    "claims": ClaimSitemap,
+}
+
+feed_patterns = [
+    path("feed/", LatestExplainersFeed(), name="latest"),
+    path("topics/<slug:slug>/feed/", TopicFeed(), name="topic"),
+]
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz/", views.health, name="health"),
     path("search/", views.search, name="search"),
+    path("robots.txt", views.robots_txt, name="robots"),
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("", include((feed_patterns, "feeds"))),
     path("admin/", admin.site.urls),
     path("", include("explainers.urls")),
     path("", include("claims.urls")),

@@ -112,6 +112,9 @@ PUBLIC_ROUTES += [
     ("search for the marker", lambda w: reverse("search") + f"?q={MARKER.lower()}", False),
     ("search for shared words", lambda w: reverse("search") + "?q=story", False),
     ("search for the shared figure", lambda w: reverse("search") + "?q=figure", False),
+    ("latest feed", lambda w: reverse("feeds:latest"), False),
+    ("topic feed", lambda w: reverse("feeds:topic", args=[w.topic.slug]), False),
+    ("sitemap", lambda w: reverse("sitemap"), False),
 ]
 
 
@@ -162,3 +165,41 @@ def test_scheduled_story_appears_when_its_time_comes_without_any_job(client, sta
     )
     assert client.get(url).status_code == 200
     assert client.get(statistic.get_absolute_url()).status_code == 200
+
+
+# Routes that list pages by URL (sitemap, feeds, search) leak by linking to a hidden page, even
+# when no marker text appears: check every hidden URL too.
+LISTING_ROUTES = {
+    "sitemap": lambda w: reverse("sitemap"),
+    "latest feed": lambda w: reverse("feeds:latest"),
+    "topic feed": lambda w: reverse("feeds:topic", args=[w.topic.slug]),
+    "search": lambda w: reverse("search") + f"?q={MARKER.lower()}",
+}
+
+
+def hidden_urls(world: World) -> list[str]:
+    return [
+        world.hidden.get_absolute_url(),
+        world.own_statistic.get_absolute_url(),
+        world.own_quote.get_absolute_url(),
+        world.own_claim.get_absolute_url(),
+    ]
+
+
+@pytest.mark.parametrize("state", HIDDEN_STATES.values(), ids=HIDDEN_STATES.keys())
+@pytest.mark.parametrize("route", LISTING_ROUTES.keys())
+def test_listings_never_link_to_hidden_pages(client, state, route):
+    world = build_world(state)
+    content = client.get(LISTING_ROUTES[route](world)).content.decode()
+    for url in hidden_urls(world):
+        assert url not in content, f"{route} links to {url}"
+
+
+@pytest.mark.parametrize("route", LISTING_ROUTES.keys())
+def test_listing_check_would_catch_a_leak(client, route):
+    world = build_world(HIDDEN_STATES["draft"])
+    world.hidden.status = Explainer.Status.PUBLISHED
+    world.hidden.published_at = timezone.now() - datetime.timedelta(minutes=1)
+    world.hidden.save()
+    content = client.get(LISTING_ROUTES[route](world)).content.decode()
+    assert world.hidden.get_absolute_url() in content
