@@ -115,6 +115,25 @@ PUBLIC_ROUTES += [
     ("latest feed", lambda w: reverse("feeds:latest"), False),
     ("topic feed", lambda w: reverse("feeds:topic", args=[w.topic.slug]), False),
     ("sitemap", lambda w: reverse("sitemap"), False),
+    ("hidden story's statistic card", lambda w: reverse("claims:embed_statistic", args=[w.own_statistic.slug]), True),
+    ("hidden story's quote card", lambda w: reverse("claims:embed_quote", args=[w.own_quote.slug]), True),
+    ("hidden story's claim card", lambda w: reverse("claims:embed_claim", args=[w.own_claim.slug]), True),
+    ("shared statistic card", lambda w: reverse("claims:embed_statistic", args=[w.shared_statistic.slug]), False),
+    (
+        "oEmbed of the hidden story's statistic",
+        lambda w: reverse("claims:oembed") + f"?url=http://testserver{w.own_statistic.get_absolute_url()}",
+        True,
+    ),
+    (
+        "oEmbed of the hidden story's claim",
+        lambda w: reverse("claims:oembed") + f"?url=http://testserver{w.own_claim.get_absolute_url()}",
+        True,
+    ),
+    (
+        "oEmbed of the shared statistic",
+        lambda w: reverse("claims:oembed") + f"?url=http://testserver{w.shared_statistic.get_absolute_url()}",
+        False,
+    ),
 ]
 
 
@@ -203,3 +222,16 @@ def test_listing_check_would_catch_a_leak(client, route):
     world.hidden.save()
     content = client.get(LISTING_ROUTES[route](world)).content.decode()
     assert world.hidden.get_absolute_url() in content
+
+
+def test_card_check_would_catch_a_leak(client):
+    world = build_world(HIDDEN_STATES["draft"])
+    world.hidden.status = Explainer.Status.PUBLISHED
+    world.hidden.published_at = timezone.now() - datetime.timedelta(minutes=1)
+    world.hidden.save()
+    card = client.get(reverse("claims:embed_statistic", args=[world.own_statistic.slug]))
+    assert MARKER.encode() in card.content
+    oembed = client.get(
+        reverse("claims:oembed") + f"?url=http://testserver{world.own_claim.get_absolute_url()}"
+    )
+    assert MARKER in oembed.json()["title"]
