@@ -8,6 +8,8 @@ from explainers.feeds import LatestExplainersFeed, TopicFeed
 from explainers.sitemaps import ExplainerSitemap, HomeSitemap, TopicSitemap
 
 from . import views
+from .pagecache import cache_public_page as cached
+from .pagecache import lists_and_facts_tags, lists_tags
 
 admin.site.site_header = "Newsroom"
 admin.site.site_title = "Newsroom admin"
@@ -23,16 +25,16 @@ SITEMAPS = {
 }
 
 feed_patterns = [
-    path("feed/", LatestExplainersFeed(), name="latest"),
-    path("topics/<slug:slug>/feed/", TopicFeed(), name="topic"),
+    path("feed/", cached(lists_tags)(LatestExplainersFeed()), name="latest"),
+    path("topics/<slug:slug>/feed/", cached(lists_tags)(TopicFeed()), name="topic"),
 ]
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", cached(lists_tags)(views.home), name="home"),
     path("healthz/", views.health, name="health"),
-    path("search/", views.search, name="search"),
+    path("search/", cached(lists_and_facts_tags)(views.search), name="search"),
     path("robots.txt", views.robots_txt, name="robots"),
-    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("sitemap.xml", cached(lists_and_facts_tags)(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
     path("", include((feed_patterns, "feeds"))),
     path("admin/", admin.site.urls),
     path("", include("explainers.urls")),
