@@ -32,6 +32,12 @@ def _date(value) -> str | None:
     return value.isoformat() if value else None
 
 
+def _language_tag(code: str) -> str:
+    """en-gb → en-GB, the usual spelling of a BCP 47 tag."""
+    language, _, region = code.partition("-")
+    return f"{language}-{region.upper()}" if region else language
+
+
 def _clean(data: dict) -> dict:
     return {key: value for key, value in data.items() if value not in (None, "", [])}
 
@@ -92,7 +98,7 @@ def news_article(explainer, absolute: Absolute) -> dict:
             "image": [image] if image else None,
             "articleSection": [topic.name for topic in explainer.topics.all()],
             "genre": explainer.get_kind_display(),
-            "inLanguage": settings.LANGUAGE_CODE,
+            "inLanguage": _language_tag(settings.LANGUAGE_CODE),
             "isAccessibleForFree": True,
         }
     )
