@@ -6,7 +6,9 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install migrate seed demo-editor check clean
+AXE := var/node/node_modules/axe-core/axe.min.js
+
+.PHONY: run test browser-test install migrate seed demo-editor check clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -31,6 +33,16 @@ run: seed demo-editor
 test: install
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# End-to-end tests in headless Chromium (Debian's /usr/bin/chromium) with axe-core from npm,
+# installed into var/node (gitignored). Screenshots and axe reports land in var/screenshots/.
+$(AXE):
+	mkdir -p var/node
+	cd var/node && (test -f package.json || echo '{"private": true}' > package.json) && \
+		npm install --no-audit --no-fund --silent axe-core@4
+
+browser-test: install $(AXE)
+	NEWSROOM_REQUIRE_BROWSER=1 $(PY) -m pytest -m browser tests/browser $(PYTEST_ARGS)
 
 check: install
 	$(PY) manage.py check

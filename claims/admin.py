@@ -10,7 +10,7 @@ from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from newsroom import audit
+from newsroom import audit, pagecache
 from newsroom.audit import display_name
 from newsroom.models import AuditEntry
 
@@ -174,6 +174,7 @@ class FactBlockAdmin(RefuseDeletingWhatStoriesUse, admin.ModelAdmin):
             action=AuditEntry.Action.EDITED if change else AuditEntry.Action.CREATED,
             obj=obj,
         )
+        pagecache.fact_changed(obj, old_slug=form.initial.get("slug"))  # stale pages, on commit
 
     @admin.action(description="Mark selected as checked today")
     def mark_checked(self, request, queryset):
@@ -190,6 +191,7 @@ class FactBlockAdmin(RefuseDeletingWhatStoriesUse, admin.ModelAdmin):
                 version=F("version") + 1,
             )
             audit.record(actor=request.user, action=AuditEntry.Action.CHECKED, obj=obj)
+            pagecache.fact_changed(obj)  # "last checked" is on its public page
         self.message_user(request, f"Marked {queryset.count()} as checked on {today:%-d %B %Y}.")
 
     @admin.display(description="Used in")

@@ -1,7 +1,14 @@
 """Public fact pages. A block is public only while a published story uses it."""
 
-from django.shortcuts import get_object_or_404, render
+from urllib.parse import urlsplit
 
+from django.conf import settings
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.views.decorators.clickjacking import xframe_options_exempt
+
+from . import embeds
 from .models import Claim, Quote, Source, Statistic
 
 
@@ -42,3 +49,44 @@ def source_detail(request, slug):
         "claims": source.claims.public().select_related("rating", "claimant"),
     }
     return render(request, "claims/source_detail.html", context)
+
+
+@xframe_options_exempt
+def embed(request, kind, slug):
+    """A fact card for other sites' iframes: the only pages that may be framed."""
+    fact = get_object_or_404(embeds.public_facts(kind), slug=slug)
+    response = render(request, "claims/embed_card.html", {"fact": fact, kind: fact, "kind": kind})
+    response["Content-Security-Policy"] = "frame-ancestors *"
+    return response
+
+
+def oembed(request):
+    """oEmbed (https://oembed.com) for fact pages and cards: JSON only."""
+    if request.GET.get("format", "json") != "json":
+        return JsonResponse({"error": "Only the json format is supported."}, status=501)
+    url = urlsplit(request.GET.get("url", ""))
+    found = embeds.resolve_fact_path(url.path) if url.netloc == request.get_host() else None
+    if found is None:
+        raise Http404("Not a fact page on this site.")
+    kind, slug = found
+    fact = get_object_or_404(embeds.public_facts(kind), slug=slug)
+    width, height = embeds.size(kind, _positive(request, "maxwidth"), _positive(request, "maxheight"))
+    absolute = request.build_absolute_uri
+    return JsonResponse(
+        {
+            "version": "1.0",
+            "type": "rich",
+            "title": embeds.title(fact),
+            "provider_name": settings.NEWSROOM_SITE_NAME,
+            "provider_url": absolute(reverse("home")),
+            "html": embeds.iframe_html(fact, absolute, width=width, height=height),
+            "width": width,
+            "height": height,
+            "cache_age": 300,
+        }
+    )
+
+
+def _positive(request, name) -> int | None:
+    value = request.GET.get(name, "")
+    return int(value) if value.isdigit() and 0 < int(value) < 10_000 else None

@@ -16,7 +16,7 @@ from django.db.models import F, Max
 from django.utils import timezone
 
 from claims.models import Statistic, StatisticValue
-from newsroom import audit
+from newsroom import audit, pagecache
 from newsroom.models import AuditEntry
 
 from .blocks import compile_body
@@ -151,6 +151,7 @@ def submit_for_review(explainer: Explainer, *, by) -> Explainer:
 def publish(explainer: Explainer, *, by, at: datetime.datetime | None = None) -> Explainer:
     """Publish now, or at ``at`` (scheduled: readers see it from then on, no job needed)."""
     _require(by, "explainers.publish_explainer", "You cannot publish explainers.")
+    pagecache.story_changing(explainer.story)  # readers' cached pages go stale on commit
     now = timezone.now()
     if explainer.is_working_copy:
         story = Explainer.objects.select_for_update().get(pk=explainer.draft_of_id)
@@ -197,6 +198,7 @@ def publish(explainer: Explainer, *, by, at: datetime.datetime | None = None) ->
 def unpublish(explainer: Explainer, *, by) -> Explainer:
     _require(by, "explainers.publish_explainer", "You cannot unpublish explainers.")
     story = explainer.story
+    pagecache.story_changing(story)  # readers' cached pages go stale on commit
     story.status = Explainer.Status.DRAFT
     story.save(update_fields=["status", "updated_at"])
     audit.record(actor=by, action=AuditEntry.Action.UNPUBLISHED, obj=story)
@@ -207,6 +209,7 @@ def unpublish(explainer: Explainer, *, by) -> Explainer:
 def archive(explainer: Explainer, *, by) -> Explainer:
     _require(by, "explainers.publish_explainer", "You cannot archive explainers.")
     story = explainer.story
+    pagecache.story_changing(story)  # readers' cached pages go stale on commit
     story.status = Explainer.Status.ARCHIVED
     story.save(update_fields=["status", "updated_at"])
     audit.record(actor=by, action=AuditEntry.Action.ARCHIVED, obj=story)
@@ -304,6 +307,7 @@ def add_correction(explainer: Explainer, *, kind: str, text: str, by, automatic:
     if not automatic:
         _require(by, "explainers.correct_explainer", "You cannot add public notes to explainers.")
     story = explainer.story
+    pagecache.story_changing(story)  # readers' cached pages go stale on commit
     note = Correction(
         explainer=story,
         kind=kind,
@@ -322,6 +326,7 @@ def add_correction(explainer: Explainer, *, kind: str, text: str, by, automatic:
 def statistic_value_added(value: StatisticValue, *, previous: StatisticValue | None, by) -> list[Correction]:
     """A new value was recorded: note it on every published story that shows the figure live."""
     statistic = Statistic.objects.select_related("source").get(pk=value.statistic_id)
+    pagecache.fact_changed(statistic)  # its card, fact page and stories go stale on commit
     audit.record(
         actor=by,
         action=AuditEntry.Action.VALUE_ADDED,

@@ -1,11 +1,17 @@
 from django.urls import path
 
+from newsroom.pagecache import cache_public_page, explainer_tags, lists_tags
+
 from . import views
 
 app_name = "explainers"
 urlpatterns = [
-    path("explainers/<slug:slug>/", views.explainer_detail, name="detail"),
-    path("topics/<slug:slug>/", views.topic_detail, name="topic"),
+    path(
+        "explainers/<slug:slug>/",
+        cache_public_page(explainer_tags)(views.explainer_detail),
+        name="detail",
+    ),
+    path("topics/<slug:slug>/", cache_public_page(lists_tags)(views.topic_detail), name="topic"),
     path("preview/<int:pk>/", views.preview, name="preview"),
     path("preview/shared/<str:token>/", views.shared_preview, name="shared_preview"),
 ]

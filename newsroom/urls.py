@@ -1,16 +1,41 @@
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
+from claims.sitemaps import ClaimSitemap, QuoteSitemap, StatisticSitemap
+from explainers.feeds import LatestExplainersFeed, TopicFeed
+from explainers.sitemaps import ExplainerSitemap, HomeSitemap, TopicSitemap
+
 from . import views
+from .pagecache import cache_public_page as cached
+from .pagecache import lists_and_facts_tags, lists_tags
 
 admin.site.site_header = "Newsroom"
 admin.site.site_title = "Newsroom admin"
 admin.site.index_title = "Stories and fact blocks"
 
+SITEMAPS = {
+    "home": HomeSitemap,
+    "explainers": ExplainerSitemap,
+    "topics": TopicSitemap,
+    "quotes": QuoteSitemap,
+    "statistics": StatisticSitemap,
+    "claims": ClaimSitemap,
+}
+
+feed_patterns = [
+    path("feed/", cached(lists_tags)(LatestExplainersFeed()), name="latest"),
+    path("topics/<slug:slug>/feed/", cached(lists_tags)(TopicFeed()), name="topic"),
+]
+
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", cached(lists_tags)(views.home), name="home"),
     path("healthz/", views.health, name="health"),
+    path("search/", cached(lists_and_facts_tags)(views.search), name="search"),
+    path("robots.txt", views.robots_txt, name="robots"),
+    path("sitemap.xml", cached(lists_and_facts_tags)(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("", include((feed_patterns, "feeds"))),
     path("admin/", admin.site.urls),
     path("api/v1/", include("newsroom.api_urls")),
     path("", include("explainers.urls")),

@@ -102,3 +102,23 @@ def _empty_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+# The public page cache (newsroom/pagecache.py) ------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _page_cache_off(settings):
+    """Most tests check what a view does and how many queries it makes; the cache would hide
+    both after the first request. Tests of the cache itself ask for ``page_cache``."""
+    settings.NEWSROOM_PAGE_CACHE_SECONDS = 0
+
+
+@pytest.fixture
+def page_cache(settings, _page_cache_off):
+    from django.core.cache import cache
+
+    settings.NEWSROOM_PAGE_CACHE_SECONDS = 600
+    cache.clear()
+    yield cache
+    cache.clear()

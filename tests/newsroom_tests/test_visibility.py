@@ -144,6 +144,36 @@ PUBLIC_ROUTES = [
     ),
 ]
 
+# The open web: search, feeds, sitemap, embeds and oEmbed (issue 5).
+PUBLIC_ROUTES += [
+    # lower case: the page repeats the query, and the marker check is case-sensitive
+    ("search for the marker", lambda w: reverse("search") + f"?q={MARKER.lower()}", False),
+    ("search for shared words", lambda w: reverse("search") + "?q=story", False),
+    ("search for the shared figure", lambda w: reverse("search") + "?q=figure", False),
+    ("latest feed", lambda w: reverse("feeds:latest"), False),
+    ("topic feed", lambda w: reverse("feeds:topic", args=[w.topic.slug]), False),
+    ("sitemap", lambda w: reverse("sitemap"), False),
+    ("hidden story's statistic card", lambda w: reverse("claims:embed_statistic", args=[w.own_statistic.slug]), True),
+    ("hidden story's quote card", lambda w: reverse("claims:embed_quote", args=[w.own_quote.slug]), True),
+    ("hidden story's claim card", lambda w: reverse("claims:embed_claim", args=[w.own_claim.slug]), True),
+    ("shared statistic card", lambda w: reverse("claims:embed_statistic", args=[w.shared_statistic.slug]), False),
+    (
+        "oEmbed of the hidden story's statistic",
+        lambda w: reverse("claims:oembed") + f"?url=http://testserver{w.own_statistic.get_absolute_url()}",
+        True,
+    ),
+    (
+        "oEmbed of the hidden story's claim",
+        lambda w: reverse("claims:oembed") + f"?url=http://testserver{w.own_claim.get_absolute_url()}",
+        True,
+    ),
+    (
+        "oEmbed of the shared statistic",
+        lambda w: reverse("claims:oembed") + f"?url=http://testserver{w.shared_statistic.get_absolute_url()}",
+        False,
+    ),
+]
+
 
 def expected_statuses(must_404) -> frozenset:
     if isinstance(must_404, frozenset):
@@ -266,3 +296,54 @@ def test_scheduled_story_appears_when_its_time_comes_without_any_job(client, sta
     )
     assert client.get(url).status_code == 200
     assert client.get(statistic.get_absolute_url()).status_code == 200
+
+
+# Routes that list pages by URL (sitemap, feeds, search) leak by linking to a hidden page, even
+# when no marker text appears: check every hidden URL too.
+LISTING_ROUTES = {
+    "sitemap": lambda w: reverse("sitemap"),
+    "latest feed": lambda w: reverse("feeds:latest"),
+    "topic feed": lambda w: reverse("feeds:topic", args=[w.topic.slug]),
+    "search": lambda w: reverse("search") + f"?q={MARKER.lower()}",
+}
+
+
+def hidden_urls(world: World) -> list[str]:
+    return [
+        world.hidden.get_absolute_url(),
+        world.own_statistic.get_absolute_url(),
+        world.own_quote.get_absolute_url(),
+        world.own_claim.get_absolute_url(),
+    ]
+
+
+@pytest.mark.parametrize("state", HIDDEN_STATES.values(), ids=HIDDEN_STATES.keys())
+@pytest.mark.parametrize("route", LISTING_ROUTES.keys())
+def test_listings_never_link_to_hidden_pages(client, state, route):
+    world = build_world(state)
+    content = client.get(LISTING_ROUTES[route](world)).content.decode()
+    for url in hidden_urls(world):
+        assert url not in content, f"{route} links to {url}"
+
+
+@pytest.mark.parametrize("route", LISTING_ROUTES.keys())
+def test_listing_check_would_catch_a_leak(client, route):
+    world = build_world(HIDDEN_STATES["draft"])
+    world.hidden.status = Explainer.Status.PUBLISHED
+    world.hidden.published_at = timezone.now() - datetime.timedelta(minutes=1)
+    world.hidden.save()
+    content = client.get(LISTING_ROUTES[route](world)).content.decode()
+    assert world.hidden.get_absolute_url() in content
+
+
+def test_card_check_would_catch_a_leak(client):
+    world = build_world(HIDDEN_STATES["draft"])
+    world.hidden.status = Explainer.Status.PUBLISHED
+    world.hidden.published_at = timezone.now() - datetime.timedelta(minutes=1)
+    world.hidden.save()
+    card = client.get(reverse("claims:embed_statistic", args=[world.own_statistic.slug]))
+    assert MARKER.encode() in card.content
+    oembed = client.get(
+        reverse("claims:oembed") + f"?url=http://testserver{world.own_claim.get_absolute_url()}"
+    )
+    assert MARKER in oembed.json()["title"]

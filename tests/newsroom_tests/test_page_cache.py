@@ -1,0 +1,208 @@
+"""Full-page caching: warm pages need no database, and every change readers should see is
+served at once (the workflow and the admin invalidate precisely, on commit)."""
+
+import datetime
+import time
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from explainers import publishing
+from explainers.models import Explainer
+from newsroom import pagecache
+from tests.factories import (
+    ClaimFactory,
+    ExplainerFactory,
+    QuoteFactory,
+    StatisticFactory,
+    TopicFactory,
+    admin_form_data,
+    add_section,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def site(db):
+    topic = TopicFactory()
+    statistic, quote, claim = StatisticFactory(), QuoteFactory(), ClaimFactory()
+    story = ExplainerFactory(published=True, title="Version one", topics=[topic])
+    add_section(
+        story,
+        f"Text [[value:{statistic.slug}]].\n\n[[quote:{quote.slug}]]\n\n[[claim:{claim.slug}]]",
+        heading="What?",
+    )
+    other = ExplainerFactory(published=True, title="Another story", topics=[topic])
+    add_section(other, "Nothing shared.")
+    return dict(story=story, other=other, topic=topic, statistic=statistic, quote=quote, claim=claim)
+
+
+def public_urls(site):
+    statistic, quote, claim = site["statistic"], site["quote"], site["claim"]
+    return [
+        reverse("home"),
+        site["story"].get_absolute_url(),
+        site["topic"].get_absolute_url(),
+        statistic.get_absolute_url(),
+        quote.get_absolute_url(),
+        claim.get_absolute_url(),
+        statistic.source.get_absolute_url(),
+        reverse("search") + "?q=version",
+        reverse("feeds:latest"),
+        reverse("feeds:topic", args=[site["topic"].slug]),
+        reverse("sitemap"),
+        reverse("claims:embed_statistic", args=[statistic.slug]),
+        reverse("claims:embed_quote", args=[quote.slug]),
+        reverse("claims:embed_claim", args=[claim.slug]),
+        reverse("claims:oembed") + f"?url=http://testserver{statistic.get_absolute_url()}",
+    ]
+
+
+def test_warm_public_pages_are_served_without_touching_the_database(
+    client, page_cache, site, django_assert_num_queries
+):
+    for url in public_urls(site):
+        first = client.get(url)
+        assert first.status_code == 200, url
+        assert first["X-Page-Cache"] == "miss"
+        with django_assert_num_queries(0):  # tokens and page from the cache, no session
+            second = client.get(url)
+        assert second["X-Page-Cache"] == "hit", url
+        assert second.content == first.content
+        assert second["Content-Type"] == first["Content-Type"]
+
+
+def test_cached_card_may_still_be_framed_and_pages_still_may_not(client, page_cache, site):
+    card = reverse("claims:embed_statistic", args=[site["statistic"].slug])
+    for _ in range(2):
+        assert "X-Frame-Options" not in client.get(card)
+        assert client.get("/")["X-Frame-Options"] == "DENY"
+
+
+def test_headers_let_a_cdn_cache_and_revalidate(client, page_cache, site, django_assert_num_queries):
+    url = site["story"].get_absolute_url()
+    response = client.get(url)
+    assert "public" in response["Cache-Control"] and "max-age=60" in response["Cache-Control"]
+    etag, last_modified = response["ETag"], response["Last-Modified"]
+    assert etag.startswith('"') and last_modified.endswith("GMT")
+    with django_assert_num_queries(0):
+        assert client.get(url, HTTP_IF_NONE_MATCH=etag).status_code == 304
+        assert client.get(url, HTTP_IF_MODIFIED_SINCE=last_modified).status_code == 304
+    assert client.get(url)["ETag"] == etag
+
+
+def test_publishing_changes_is_seen_at_once(
+    client, page_cache, site, editor, django_capture_on_commit_callbacks
+):
+    story = site["story"]
+    assert b"Version one" in client.get(story.get_absolute_url()).content
+    client.get("/")
+    copy = publishing.working_copy(story, by=editor)
+    copy.title = "Version two"
+    copy.save()
+    # Unpublished changes are not for readers: the cached page is still right.
+    assert client.get(story.get_absolute_url())["X-Page-Cache"] == "hit"
+    with django_capture_on_commit_callbacks(execute=True):
+        copy.publish(by=editor)
+    page = client.get(story.get_absolute_url())
+    assert page["X-Page-Cache"] == "miss" and b"Version two" in page.content
+    assert b"Version two" in client.get("/").content
+
+
+def test_a_publish_leaves_unrelated_pages_cached(
+    client, page_cache, site, editor, django_capture_on_commit_callbacks
+):
+    other_url = site["other"].get_absolute_url()
+    unused = StatisticFactory()
+    elsewhere = ExplainerFactory(published=True)
+    add_section(elsewhere, f"[[statistic:{unused.slug}]]")
+    unused_url = unused.get_absolute_url()
+    for url in (other_url, unused_url):
+        client.get(url)
+    with django_capture_on_commit_callbacks(execute=True):
+        publishing.add_correction(site["story"], kind="correction", text="Fixed.", by=editor)
+    assert client.get(other_url)["X-Page-Cache"] == "hit"
+    assert client.get(unused_url)["X-Page-Cache"] == "hit"
+    assert b"Fixed." in client.get(site["story"].get_absolute_url()).content
+
+
+def test_unpublishing_removes_the_story_and_its_facts_at_once(
+    client, page_cache, site, editor, django_capture_on_commit_callbacks
+):
+    story, quote = site["story"], site["quote"]
+    card = reverse("claims:embed_quote", args=[quote.slug])
+    for url in (story.get_absolute_url(), quote.get_absolute_url(), card, "/"):
+        assert client.get(url).status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        story.unpublish(by=editor)
+    assert client.get(story.get_absolute_url()).status_code == 404
+    assert client.get(quote.get_absolute_url()).status_code == 404
+    assert client.get(card).status_code == 404
+    assert b"Version one" not in client.get("/").content
+
+
+def test_a_fact_edited_in_the_admin_refreshes_every_story_and_card_using_it(
+    client, client_for, editor, page_cache, site, django_capture_on_commit_callbacks
+):
+    statistic = site["statistic"]
+    urls = [
+        site["story"].get_absolute_url(),
+        statistic.get_absolute_url(),
+        reverse("claims:embed_statistic", args=[statistic.slug]),
+    ]
+    for url in urls:
+        client.get(url)
+    admin = client_for(editor)
+    change = reverse("admin:claims_statistic_change", args=[statistic.pk])
+    data = admin_form_data(admin.get(change), label="Renamed figure")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert admin.post(change, data).status_code == 302
+    for url in urls:
+        response = client.get(url)
+        assert response["X-Page-Cache"] == "miss" and b"Renamed figure" in response.content, url
+    assert client.get(site["other"].get_absolute_url())["X-Page-Cache"] == "miss"  # first visit
+    assert client.get(site["other"].get_absolute_url())["X-Page-Cache"] == "hit"
+
+
+def test_a_new_figure_reaches_the_card_at_once(
+    client, page_cache, site, editor, django_capture_on_commit_callbacks
+):
+    statistic = site["statistic"]
+    card = reverse("claims:embed_statistic", args=[statistic.slug])
+    assert b"50,271" in client.get(card).content
+    previous = statistic.current
+    with django_capture_on_commit_callbacks(execute=True):
+        value = statistic.record_value(value=61000, as_of=datetime.date(2025, 12, 31))
+        publishing.statistic_value_added(value, previous=previous, by=editor)
+    assert b"61,000" in client.get(card).content
+    assert b"61,000" in client.get(site["story"].get_absolute_url()).content
+
+
+def test_staff_and_previews_are_never_cached(client_for, editor, page_cache, site):
+    from django.test import Client
+
+    client, editor_client = Client(), client_for(editor)
+    url = site["story"].get_absolute_url()
+    response = editor_client.get(url)
+    assert "X-Page-Cache" not in response and "private" in response["Cache-Control"]
+    preview = editor_client.get(reverse("explainers:preview", args=[site["story"].pk]))
+    assert "X-Page-Cache" not in preview and "no-cache" in preview["Cache-Control"]
+    assert client.get(url)["X-Page-Cache"] == "miss"
+
+
+def test_not_found_is_not_cached(client, page_cache):
+    assert "X-Page-Cache" not in client.get("/explainers/nothing-here/")
+
+
+def test_a_scheduled_story_appears_at_its_time_without_any_job(client, page_cache, site):
+    soon = ExplainerFactory(
+        title="Scheduled story",
+        status=Explainer.Status.PUBLISHED,
+        published_at=timezone.now() + datetime.timedelta(seconds=1),
+    )
+    assert b"Scheduled story" not in client.get("/").content
+    assert pagecache._seconds_until_next_scheduled(600) <= 2
+    time.sleep(max(0.0, (soon.published_at - timezone.now()).total_seconds()) + 1.1)
+    assert b"Scheduled story" in client.get("/").content
