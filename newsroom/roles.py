@@ -26,7 +26,8 @@ ROLES = {
             "add_correction", "view_correction", "view_revision",
         ],
         "claims": [f"view_{model}" for model in FACT_MODELS] + ["view_rating"],
-        "newsroom": ["view_auditentry"],
+        # Editors issue and revoke partners' API keys.
+        "newsroom": ["view_auditentry", "add_partnerkey", "change_partnerkey", "view_partnerkey"],
     },
     "Fact-checker": {
         "explainers": ["view_explainer", "view_section", "view_topic", "view_media", "view_revision"],
@@ -39,3 +40,31 @@ ROLES = {
     # Partners use the API with their own keys; they never see the admin.
     "Partner": {},
 }
+
+
+def sync_roles(apps, *, strict: bool = True) -> None:
+    """Make each role's group hold exactly its permissions (for data migrations).
+
+    ``strict=False`` skips permissions of models a later migration creates; the migration after
+    it calls this again strictly.
+    """
+    from django.contrib.auth.management import create_permissions
+
+    # Custom permissions are normally created after migrate; the roles need them now.
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for name, grants in ROLES.items():
+        group, _ = Group.objects.get_or_create(name=name)
+        wanted = []
+        for app_label, codenames in grants.items():
+            found = Permission.objects.filter(content_type__app_label=app_label, codename__in=codenames)
+            missing = set(codenames) - set(found.values_list("codename", flat=True))
+            if missing and strict:
+                raise RuntimeError(f"Role {name}: no such permission {sorted(missing)} in {app_label}")
+            wanted.extend(found)
+        group.permissions.set(wanted)

@@ -112,7 +112,15 @@ def test_no_role_may_delete_statistic_values_or_write_the_audit_trail():
     for role in ROLE_NAMES:
         granted = perms(role)
         assert "claims.delete_statisticvalue" not in granted, role
-        assert {p for p in granted if p.startswith("newsroom.")} <= {"newsroom.view_auditentry"}, role
+        audit_perms = {p for p in granted if p.endswith("_auditentry")}
+        assert audit_perms <= {"newsroom.view_auditentry"}, role
+
+
+def test_only_editors_issue_and_revoke_partner_keys():
+    assert {"newsroom.add_partnerkey", "newsroom.change_partnerkey"} <= perms("Editor")
+    for role in ("Writer", "Fact-checker", "Partner"):
+        assert not {p for p in perms(role) if p.endswith("_partnerkey")}, role
+    assert not any("delete_partnerkey" in p for role in ROLE_NAMES for p in perms(role))
 
 
 def test_a_partner_has_no_permissions():
