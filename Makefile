@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install migrate seed demo-editor check clean
+.PHONY: run test install migrate seed demo-editor check serve deploy-check clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -34,6 +34,14 @@ test: install
 
 check: install
 	$(PY) manage.py check
+
+# The production stack (gunicorn, hashed static files) on PostgreSQL: see README "Deploying".
+serve: install
+	GUNICORN_BIND=$${GUNICORN_BIND:-$(HOST):$(PORT)} scripts/serve
+
+# What CI runs: the deploy checklist with production variables, failing on any warning.
+deploy-check: install
+	.ci/deploy-check
 
 clean:
 	rm -rf $(VENV) var .pytest_cache
