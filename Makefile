@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 
 AXE := var/node/node_modules/axe-core/axe.min.js
 
-.PHONY: run test browser-test install migrate seed demo-editor check clean
+.PHONY: run test browser-test install migrate seed demo-editor check serve deploy-check clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -42,10 +42,18 @@ $(AXE):
 		npm install --no-audit --no-fund --silent axe-core@4
 
 browser-test: install $(AXE)
-	NEWSROOM_REQUIRE_BROWSER=1 $(PY) -m pytest -m browser tests/browser $(PYTEST_ARGS)
+	NEWSROOM_REQUIRE_BROWSER=1 $(PY) -m pytest -m browser $(PYTEST_ARGS)
 
 check: install
 	$(PY) manage.py check
+
+# The production stack (gunicorn, hashed static files) on PostgreSQL: see README "Deploying".
+serve: install
+	GUNICORN_BIND=$${GUNICORN_BIND:-$(HOST):$(PORT)} scripts/serve
+
+# What CI runs: the deploy checklist with production variables, failing on any warning.
+deploy-check: install
+	.ci/deploy-check
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -12,6 +12,8 @@ from django.utils.text import slugify
 
 from claims.models import Claim, Quote, Statistic, StatisticValue
 
+from .validators import GeneratedImageName, validate_image
+
 BLOCK_MARKER = re.compile(r"<!--block:(\d+)-->")
 
 
@@ -68,7 +70,12 @@ class Media(models.Model):
         blank=True,
         help_text="What the image shows, for readers who cannot see it. Required with a file.",
     )
-    image = models.ImageField(upload_to="images/%Y/%m/", blank=True)
+    image = models.ImageField(
+        upload_to=GeneratedImageName("images"),
+        blank=True,
+        validators=[validate_image],
+        help_text="JPEG, PNG, WebP or GIF; at most 10 MB and 8000 pixels on each side",
+    )
     video_url = models.URLField("video URL", blank=True)
     duration = models.DurationField(null=True, blank=True, help_text="Videos: e.g. 00:04:01")
     created_at = models.DateTimeField(auto_now_add=True)

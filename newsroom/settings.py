@@ -26,6 +26,13 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "django-insecure-dev-only-do-not-use-in-production")
 DEBUG = env_bool("DJANGO_DEBUG")
+# One switch for a deployment (README "Deploying"): hashed static files, HTTPS-only cookies,
+# HSTS and persistent database connections. Each can still be overridden by its own variable.
+PRODUCTION = env_bool("DJANGO_PRODUCTION")
+if PRODUCTION and (SECRET_KEY.startswith("django-insecure") or len(SECRET_KEY) < 50):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("DJANGO_PRODUCTION=1 needs DJANGO_SECRET_KEY: 50+ random characters.")
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
@@ -45,6 +52,8 @@ INSTALLED_APPS = [
     "rest_framework_api_key",  # before newsroom, whose admin replaces its stock key admin
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "csp",
+    "axes",
     "newsroom",
     "claims",
     "explainers",
@@ -59,6 +68,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "newsroom.middleware.ContentSecurityPolicyMiddleware",
+    # Last, as django-axes asks: turns a locked-out admin login into its lockout response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "newsroom.urls"
@@ -86,7 +98,9 @@ if not os.environ.get("DATABASE_URL"):
 DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}",
-        conn_max_age=int(os.environ.get("DJANGO_CONN_MAX_AGE", "0")),
+        # Persistent connections in production; conn_health_checks replaces a connection the
+        # database dropped (a restart, a failover) at the start of the next request.
+        conn_max_age=int(os.environ.get("DJANGO_CONN_MAX_AGE", "60" if PRODUCTION else "0")),
         conn_health_checks=True,
     )
 }
@@ -102,6 +116,9 @@ if REDIS_URL:
             "KEY_PREFIX": os.environ.get("DJANGO_CACHE_PREFIX", "newsroom"),
         }
     }
+    # Sessions are read from Redis and written through to the database, so every app server
+    # sees them and none is lost when Redis is flushed or restarted.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -109,6 +126,23 @@ else:
 # page (0 turns it off; changes invalidate it at once), and how long a CDN or browser may.
 NEWSROOM_PAGE_CACHE_SECONDS = int(os.environ.get("NEWSROOM_PAGE_CACHE_SECONDS", "600"))
 NEWSROOM_CDN_MAX_AGE = int(os.environ.get("NEWSROOM_CDN_MAX_AGE", "60"))
+
+AUTHENTICATION_BACKENDS = [
+    # Refuses logins for a username and address with too many failures (django-axes).
+    "newsroom.auth.LoginLockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Admin login throttling. Only failed logins are recorded, so readers never touch it.
+AXES_FAILURE_LIMIT = int(os.environ.get("DJANGO_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = float(os.environ.get("DJANGO_LOGIN_LOCKOUT_HOURS", "0.25"))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "newsroom/login_locked_out.html"
+# Behind a load balancer the client address is the first of X-Forwarded-For.
+AXES_IPWARE_PROXY_COUNT = int(os.environ.get("DJANGO_PROXY_COUNT", "0")) or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
+)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -127,15 +161,25 @@ STATIC_ROOT = VAR_DIR / "static"
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", VAR_DIR / "media"))
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # Any Django storage works for uploads, e.g. DJANGO_MEDIA_STORAGE=storages.backends.s3.S3Storage.
+    "default": {
+        "BACKEND": os.environ.get(
+            "DJANGO_MEDIA_STORAGE", "django.core.files.storage.FileSystemStorage"
+        )
+    },
+    # Production: hashed, compressed names that can be cached forever (`collectstatic` first).
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if PRODUCTION
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
 }
 # Serve static files straight from the apps until a deployment collects them.
 try:
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 except OSError:  # a read-only deployment collects static files at build time
     pass
-WHITENOISE_USE_FINDERS = env_bool("DJANGO_STATIC_FINDERS", default=True)
+WHITENOISE_USE_FINDERS = env_bool("DJANGO_STATIC_FINDERS", default=not PRODUCTION)
 WHITENOISE_AUTOREFRESH = DEBUG
 
 # Section text is Markdown; fact blocks are placed with [[kind:slug]] tokens.
@@ -179,6 +223,48 @@ SPECTACULAR_SETTINGS = {
         "StatisticDisplayEnum": "claims.models.Statistic.Display",
     },
 }
+
+# --- Security headers and cookies ------------------------------------------------------------
+# Production turns all of these on; behind a TLS-terminating proxy also set
+# DJANGO_SECURE_PROXY_SSL_HEADER=1 so Django knows the request came over HTTPS.
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", default=PRODUCTION)
+SECURE_REDIRECT_EXEMPT = [r"^healthz/$"]  # load balancers probe over plain HTTP
+if env_bool("DJANGO_SECURE_PROXY_SSL_HEADER"):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_SECURE_HSTS_SECONDS", "31536000" if PRODUCTION else "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=PRODUCTION)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", default=PRODUCTION)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+SESSION_COOKIE_SECURE = env_bool("DJANGO_SESSION_COOKIE_SECURE", default=PRODUCTION)
+CSRF_COOKIE_SECURE = env_bool("DJANGO_CSRF_COOKIE_SECURE", default=PRODUCTION)
+SESSION_COOKIE_HTTPONLY = True
+# Pages may not be framed, except fact-card embeds under /embed/ (newsroom/middleware.py).
+X_FRAME_OPTIONS = "DENY"
+# No inline script or style on public pages; the admin gets inline styles only (middleware).
+# Set DJANGO_CSP_IMG_SRC to add hosts when media live on another storage (e.g. a bucket).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", *env_list("DJANGO_CSP_IMG_SRC")],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+
+# Uploaded images (explainers.validators): real raster images of bounded size, never SVG.
+NEWSROOM_MAX_IMAGE_BYTES = int(os.environ.get("NEWSROOM_MAX_IMAGE_BYTES", str(10 * 1024 * 1024)))
+NEWSROOM_MAX_IMAGE_PIXELS = int(os.environ.get("NEWSROOM_MAX_IMAGE_SIDE", "8000"))
+
+# Floors for scripts/loadtest only: /_bench/ok/ and /_bench/static/. Never set in production.
+NEWSROOM_BENCHMARK_VIEWS = env_bool("NEWSROOM_BENCHMARK_VIEWS")
 
 LOGGING = {
     "version": 1,

@@ -46,6 +46,14 @@ urlpatterns = [
 handler404 = "newsroom.api.not_found"
 handler500 = "newsroom.api.server_error"
 
+if settings.NEWSROOM_BENCHMARK_VIEWS:  # scripts/loadtest only; never on in production
+    from . import benchmark
+
+    urlpatterns += [
+        path("_bench/ok/", benchmark.ok),
+        path("_bench/static/", benchmark.static_page),
+    ]
+
 if settings.DEBUG:
     from django.conf.urls.static import static
 
