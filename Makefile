@@ -42,7 +42,9 @@ $(AXE):
 		npm install --no-audit --no-fund --silent axe-core@4
 
 browser-test: install $(AXE)
-	NEWSROOM_REQUIRE_BROWSER=1 $(PY) -m pytest -m browser $(PYTEST_ARGS)
+	# Two runs: each suite starts its own Playwright session, and one process holds only one.
+	NEWSROOM_REQUIRE_BROWSER=1 $(PY) -m pytest -m browser tests/browser $(PYTEST_ARGS)
+	NEWSROOM_REQUIRE_BROWSER=1 $(PY) -m pytest -m browser --ignore=tests/browser $(PYTEST_ARGS)
 
 check: install
 	$(PY) manage.py check

@@ -295,12 +295,19 @@ class ExplainerAdmin(admin.ModelAdmin):
 
     def get_object(self, request, object_id, from_field=None):
         cache = request.__dict__.setdefault("_explainer_objects", {})
-        if object_id in cache:
-            return cache[object_id]
-        obj = cache[object_id] = super().get_object(request, object_id, from_field)
-        if obj is not None and request.method == "POST":
+        if object_id not in cache:
+            cache[object_id] = super().get_object(request, object_id, from_field)
+        obj = cache[object_id]
+        locked = request.__dict__.setdefault("_explainer_locked", set())
+        if (
+            obj is not None
+            and request.method == "POST"
+            and transaction.get_connection().in_atomic_block  # inside the admin's save
+            and obj.pk not in locked
+        ):
             # Lock the row while the form is checked against the version it was opened at.
-            Explainer.objects.select_for_update().filter(pk=obj.pk).exists()
+            list(Explainer.objects.select_for_update().filter(pk=obj.pk).values_list("pk", flat=True))
+            locked.add(obj.pk)
         return obj
 
     def save_model(self, request, obj, form, change):
