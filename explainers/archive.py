@@ -1,15 +1,18 @@
 """A generated archive of published stories for load tests: ``manage.py generate_archive N``.
 
 Fact blocks are a shared pool (as in a real newsroom, one statistic is used by many stories).
-Section texts are compiled once per variant and reused, so writing is bulk inserts only.
+Section texts are compiled once per variant and reused, so writing is plain row inserts only.
 """
 
 import datetime
+import multiprocessing
+import os
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, connections, models, transaction
 from django.utils import timezone
 
 from claims.models import Claim, Person, Quote, Rating, Source, Statistic, StatisticValue
@@ -97,16 +100,25 @@ def _variants(quotes, statistics, claims):
         )
         compiled = compile_body(body)
         # Foreign keys as ids: building 100,000s of rows from instances is the slow part.
-        blocks = [
-            (position, {(f"{k}_id" if hasattr(v, "pk") else k): getattr(v, "pk", v) for k, v in fields.items()})
-            for position, fields in compiled.blocks
-        ]
+        blocks = [(position, _block_values(fields)) for position, fields in compiled.blocks]
         variants.append((body, compiled.html, blocks))
     return variants
 
 
-def generate_archive(count: int, *, fact_pool: int = 200) -> ArchiveReport:
-    """Create ``count`` published explainers with sections and shared fact blocks."""
+def _block_values(fields: dict) -> tuple:
+    """A compiled block's fields (instances) as the values of BLOCK_COLUMNS (ids)."""
+    ids = {(f"{k}_id" if hasattr(v, "pk") else k): getattr(v, "pk", v) for k, v in fields.items()}
+    assert ids.keys() <= set(BLOCK_COLUMNS), f"unexpected block fields: {sorted(ids)}"
+    return tuple(ids.get(column) for column in BLOCK_COLUMNS)
+
+
+def generate_archive(count: int, *, fact_pool: int = 200, workers: int | None = None) -> ArchiveReport:
+    """Create ``count`` published explainers with sections and shared fact blocks.
+
+    On PostgreSQL, outside a transaction, batches are written by ``workers`` processes at once
+    (default: one per core): the database's own work (search indexes, foreign key checks) is
+    most of the cost, and one connection keeps only one core busy.
+    """
     started = time.monotonic()
     with transaction.atomic():
         start = Explainer.objects.filter(slug__startswith="archive-").count()
@@ -116,47 +128,133 @@ def generate_archive(count: int, *, fact_pool: int = 200) -> ArchiveReport:
             list(Claim.objects.filter(slug__startswith="archive-").order_by("pk")),
         )
         topics = [
-            Topic.objects.get_or_create(slug=f"archive-topic-{n}", defaults={"name": f"Archive topic {n}"})[0]
+            Topic.objects.get_or_create(slug=f"archive-topic-{n}", defaults={"name": f"Archive topic {n}"})[0].pk
             for n in range(20)
         ]
-        variants = _variants(quotes, statistics, claims)
-    now = timezone.now()
-    for first in range(start, start + count, BATCH):
-        size = min(BATCH, start + count - first)
-        with transaction.atomic():
-            explainers = Explainer.objects.bulk_create(
-                Explainer(
-                    title=f"What is happening with story {n}?",
-                    slug=f"archive-{n}",
-                    standfirst="What the figures say, who said what, and what happens next.",
-                    byline="Archive desk",
-                    status=Explainer.Status.PUBLISHED,
-                    published_at=now - datetime.timedelta(minutes=n + 1),
-                )
-                for n in range(first, first + size)
-            )
-            Explainer.topics.through.objects.bulk_create(
-                Explainer.topics.through(explainer_id=e.pk, topic_id=topics[i % len(topics)].pk)
-                for i, e in enumerate(explainers, start=first)
-            )
-            sections, placed = [], []
-            for explainer in explainers:
-                for position in range(1, SECTIONS_PER_STORY + 1):
-                    body, html, blocks = variants[len(sections) * 31 % len(variants)]
-                    sections.append(
-                        Section(
-                            explainer_id=explainer.pk,
-                            position=position,
-                            heading="" if position == 1 else f"Question {position}?",
-                            body=body,
-                            body_html=html,
-                        )
-                    )
-                    placed.append(blocks)
-            Section.objects.bulk_create(sections)
-            SectionBlock.objects.bulk_create(
-                SectionBlock(section_id=section.pk, position=block_position, **fields)
-                for section, blocks in zip(sections, placed, strict=True)
-                for block_position, fields in blocks
-            )
+        writer = _BatchWriter(topics, _variants(quotes, statistics, claims), now=timezone.now())
+    batches = [(first, min(BATCH, start + count - first)) for first in range(start, start + count, BATCH)]
+    workers = min(workers or os.cpu_count() or 1, len(batches))
+    if workers > 1 and connection.vendor == "postgresql" and not connection.in_atomic_block:
+        # Forked children must not share the parent's connection: each opens its own.
+        # The writer reaches them through the fork, as it cannot be pickled.
+        connections.close_all()
+        global _forked_writer
+        _forked_writer = writer
+        try:
+            with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+                list(pool.map(_write_in_child, batches))
+        finally:
+            _forked_writer = None
+    else:
+        for batch in batches:
+            writer(batch)
     return ArchiveReport(explainers=count, seconds=time.monotonic() - started)
+
+
+_forked_writer = None
+
+
+def _write_in_child(batch: tuple[int, int]) -> None:
+    _forked_writer(batch)
+
+
+class _BatchWriter:
+    """Writes one batch of stories, their topic links, sections and block rows."""
+
+    def __init__(self, topics: list[int], variants: list, *, now):
+        self.topics, self.variants, self.now = topics, variants, now
+        self.explainer_row = _RowMaker(
+            Explainer(
+                standfirst="What the figures say, who said what, and what happens next.",
+                byline="Archive desk",
+                status=Explainer.Status.PUBLISHED,
+            ),
+            ["id", "title", "slug", "published_at"],
+        )
+        self.section_row = _RowMaker(Section(), ["id", "explainer_id", "position", "heading", "body", "body_html"])
+        self.block_row = _RowMaker(SectionBlock(), ["section_id", "position", *BLOCK_COLUMNS])
+
+    def __call__(self, batch: tuple[int, int]) -> None:
+        first, size = batch
+        explainer_row, section_row, block_row = self.explainer_row, self.section_row, self.block_row
+        with transaction.atomic():
+            explainer_ids = _reserve_ids(Explainer, size)
+            section_ids = iter(_reserve_ids(Section, size * SECTIONS_PER_STORY))
+            explainers, links, sections, blocks = [], [], [], []
+            for n, explainer_id in enumerate(explainer_ids, start=first):
+                published_at = self.now - datetime.timedelta(minutes=n + 1)
+                explainers.append(
+                    explainer_row(explainer_id, f"What is happening with story {n}?", f"archive-{n}", published_at)
+                )
+                links.append((explainer_id, self.topics[n % len(self.topics)]))
+                for position in range(1, SECTIONS_PER_STORY + 1):
+                    body, html, placed = self.variants[(n * SECTIONS_PER_STORY + position) * 31 % len(self.variants)]
+                    section_id = next(section_ids)
+                    heading = "" if position == 1 else f"Question {position}?"
+                    sections.append(section_row(section_id, explainer_id, position, heading, body, html))
+                    blocks.extend(block_row(section_id, block_position, *fields) for block_position, fields in placed)
+            _insert(Explainer, explainer_row.columns, explainers)
+            _insert(Explainer.topics.through, ["explainer_id", "topic_id"], links)
+            _insert(Section, section_row.columns, sections)
+            _insert(SectionBlock, block_row.columns, blocks)
+
+
+# --- Fast inserts -----------------------------------------------------------------------------
+# Building hundreds of thousands of model instances is what made bulk_create the slow part, so
+# rows are plain tuples: COPY on PostgreSQL, executemany elsewhere (SQLite for the tests).
+
+BLOCK_COLUMNS = ["kind", "quote_id", "statistic_id", "claim_id", "media_id", "pinned_value_id"]
+
+
+class _RowMaker:
+    """Turns the varying values of a row into a full tuple of database values, the rest of the
+    columns taken once from ``template`` (model defaults, auto_now times)."""
+
+    def __init__(self, template, varying: list[str]):
+        fields = {field.column: field for field in template._meta.concrete_fields}
+        base = {
+            column: field.get_db_prep_save(field.pre_save(template, add=True), connection)
+            for column, field in fields.items()
+            if column not in varying and not field.primary_key
+        }
+        self.columns = [*varying, *base]
+        self.rest = tuple(base.values())
+        self.prepare = [_preparer(fields[column]) for column in varying]
+
+    def __call__(self, *values) -> tuple:
+        return (*(prepare(value) for prepare, value in zip(self.prepare, values, strict=True)), *self.rest)
+
+
+def _preparer(field):
+    if isinstance(field, models.DateTimeField):
+        return connection.ops.adapt_datetimefield_value
+    return lambda value: value
+
+
+def _reserve_ids(model, size: int) -> list[int]:
+    """Primary keys for ``size`` new rows, so children can point at them before insertion."""
+    table, column = model._meta.db_table, model._meta.pk.column
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [table, column, size],
+            )
+            return [row[0] for row in cursor.fetchall()]
+        qn = connection.ops.quote_name
+        cursor.execute(f"SELECT COALESCE(MAX({qn(column)}), 0) FROM {qn(table)}")
+        first = cursor.fetchone()[0] + 1
+        return list(range(first, first + size))
+
+
+def _insert(model, columns: list[str], rows: list[tuple]) -> None:
+    qn = connection.ops.quote_name
+    table, names = qn(model._meta.db_table), ", ".join(qn(column) for column in columns)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            placeholders = ", ".join(["%s"] * len(columns))
+            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({placeholders})", rows)
