@@ -104,6 +104,14 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Server-side parameters, so psycopg can prepare the statements a connection runs again and
+    # again: PostgreSQL then plans a story page's queries once per connection, not per request.
+    # Set DJANGO_DB_PREPARE_THRESHOLD=off behind a transaction-mode pooler (PgBouncer < 1.21).
+    _prepare = os.environ.get("DJANGO_DB_PREPARE_THRESHOLD", "5").strip().lower()
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"server_side_binding": True, "prepare_threshold": None if _prepare in ("", "off", "none") else int(_prepare)}
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
