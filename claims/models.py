@@ -11,8 +11,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Exists, OuterRef, Prefetch, Q
-from django.urls import reverse
 from django.utils import timezone
+
+from newsroom.links import slug_url
 
 # related_name of the join rows (in the app that writes stories) that place a block in a section.
 USAGE_RELATION = "section_blocks"
@@ -95,7 +96,7 @@ class Source(TimestampedModel):
         return f"{self.publisher}: {self.title}"
 
     def get_absolute_url(self):
-        return reverse("claims:source", kwargs={"slug": self.slug})
+        return slug_url("claims:source", self.slug)
 
 
 class Rating(models.Model):
@@ -245,7 +246,7 @@ class Quote(FactBlock):
             raise ValidationError({"text": "A quote needs its words."})
 
     def get_absolute_url(self):
-        return reverse("claims:quote", kwargs={"slug": self.slug})
+        return slug_url("claims:quote", self.slug)
 
 
 class Statistic(FactBlock):
@@ -274,7 +275,7 @@ class Statistic(FactBlock):
         return self.label
 
     def get_absolute_url(self):
-        return reverse("claims:statistic", kwargs={"slug": self.slug})
+        return slug_url("claims:statistic", self.slug)
 
     def format(self, value: Decimal) -> str:
         return format_number(value, display=self.display, prefix=self.prefix)
@@ -382,7 +383,7 @@ class Claim(FactBlock):
         return str(self.claimant) if self.claimant_id else self.claimant_name
 
     def get_absolute_url(self):
-        return reverse("claims:claim", kwargs={"slug": self.slug})
+        return slug_url("claims:claim", self.slug)
 
 
 class ClaimSource(models.Model):

@@ -5,12 +5,12 @@ import re
 from django.conf import settings
 from django.db import models
 from django.db.models import Prefetch, Q
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.text import slugify
 
 from claims.models import Claim, Quote, Statistic, StatisticValue
+from newsroom.links import slug_url
 
 from .validators import GeneratedImageName, validate_image
 
@@ -47,7 +47,7 @@ class Topic(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("explainers:topic", kwargs={"slug": self.slug})
+        return slug_url("explainers:topic", self.slug)
 
 
 class Media(models.Model):
@@ -226,7 +226,7 @@ class Explainer(models.Model):
         return self.title
 
     def get_absolute_url(self):
-        return reverse("explainers:detail", kwargs={"slug": self.slug})
+        return slug_url("explainers:detail", self.slug)
 
     @property
     def is_live(self) -> bool:
@@ -395,7 +395,7 @@ class SectionBlockQuerySet(models.QuerySet):
                 "pinned_value__statistic",
             )
             .prefetch_related(
-                Prefetch("statistic__values", queryset=StatisticValue.objects.all()),
+                Prefetch("statistic__values", queryset=StatisticValue.objects.order_by()),  # sorted in Python
                 "claim__sources",
             )
             .order_by("position")
