@@ -6,6 +6,7 @@ from django.db import connection
 from django.db.models import Count
 
 from explainers import archive
+from claims.models import Rating
 from explainers.models import Explainer, Section, SectionBlock
 
 pytestmark = pytest.mark.django_db
@@ -35,6 +36,8 @@ def test_parallel_writers_create_every_story_once_with_all_its_rows(monkeypatch)
     if connection.vendor != "postgresql":
         pytest.skip("batches are written by several processes on PostgreSQL only")
     monkeypatch.setattr(archive, "BATCH", 3)  # 4 batches for 2 processes
+    # An earlier transactional test may have flushed the rating scale the migrations create.
+    Rating.objects.get_or_create(slug="unsupported", defaults={"name": "Unsupported", "verdict": "unsupported"})
     report = archive.generate_archive(10, fact_pool=4, workers=2)
     assert report.explainers == 10
     stories = Explainer.objects.published().filter(slug__startswith="archive-")
