@@ -240,7 +240,7 @@ def needs_review_view(request):
 
 
 @admin.register(Person)
-class PersonAdmin(RefuseDeletingWhatStoriesUse, admin.ModelAdmin):
+class PersonAdmin(pagecache.RefreshPagesShowingIt, RefuseDeletingWhatStoriesUse, admin.ModelAdmin):
     list_display = ["name", "role", "affiliation", "quote_count"]
     search_fields = ["name", "role", "affiliation"]
     prepopulated_fields = {"slug": ["name"]}
@@ -257,7 +257,7 @@ class PersonAdmin(RefuseDeletingWhatStoriesUse, admin.ModelAdmin):
 
 
 @admin.register(Source)
-class SourceAdmin(RefuseDeletingWhatStoriesUse, admin.ModelAdmin):
+class SourceAdmin(pagecache.RefreshPagesShowingIt, RefuseDeletingWhatStoriesUse, admin.ModelAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["title", "publisher", "kind", "published_on"]
     list_filter = ["kind", "publisher"]
@@ -272,7 +272,7 @@ class SourceAdmin(RefuseDeletingWhatStoriesUse, admin.ModelAdmin):
 
 
 @admin.register(Rating)
-class RatingAdmin(admin.ModelAdmin):
+class RatingAdmin(pagecache.RefreshPagesShowingIt, admin.ModelAdmin):
     list_display = ["name", "verdict", "position"]
     list_editable = ["position"]
     prepopulated_fields = {"slug": ["name"]}

@@ -19,7 +19,7 @@ from django.utils.safestring import mark_safe
 from claims import admin as claims_admin
 from claims.admin import usage_list
 from claims.models import Claim, Quote, Statistic
-from newsroom import audit
+from newsroom import audit, pagecache
 from newsroom.audit import display_name
 
 from . import publishing
@@ -126,14 +126,14 @@ class SectionInline(admin.StackedInline):
 
 
 @admin.register(Topic)
-class TopicAdmin(admin.ModelAdmin):
+class TopicAdmin(pagecache.RefreshPagesShowingIt, admin.ModelAdmin):
     list_display = ["name", "slug"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
 
 
 @admin.register(Media)
-class MediaAdmin(admin.ModelAdmin):
+class MediaAdmin(pagecache.RefreshPagesShowingIt, admin.ModelAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["__str__", "kind", "credit", "has_file"]
     list_filter = ["kind", "credit"]

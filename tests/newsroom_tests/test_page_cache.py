@@ -206,3 +206,63 @@ def test_a_scheduled_story_appears_at_its_time_without_any_job(client, page_cach
     assert pagecache._seconds_until_next_scheduled(600) <= 2
     time.sleep(max(0.0, (soon.published_at - timezone.now()).total_seconds()) + 1.1)
     assert b"Scheduled story" in client.get("/").content
+
+
+def test_the_benchmark_bypass_header_works_only_with_the_benchmark_setting(
+    client, page_cache, site, settings
+):
+    url, bypass = site["story"].get_absolute_url(), {"HTTP_X_BENCH_PAGE_CACHE": "off"}
+    assert client.get(url)["X-Page-Cache"] == "miss"
+    settings.NEWSROOM_BENCHMARK_VIEWS = False  # production: the header is just ignored
+    assert client.get(url, **bypass)["X-Page-Cache"] == "hit"
+    settings.NEWSROOM_BENCHMARK_VIEWS = True  # scripts/loadtest: rendered afresh every time
+    response = client.get(url, **bypass)
+    assert response.status_code == 200 and "X-Page-Cache" not in response
+    assert b"Version one" in response.content
+
+
+@pytest.mark.parametrize(
+    "kind, shown_on",
+    [
+        ("person", ["story", "quote"]),  # the quote card's speaker
+        ("source", ["story", "quote"]),  # the source line of the quote card
+        ("rating", ["story", "claim"]),  # the claim card's rating
+        ("topic", ["story", "topic"]),  # the story's kicker and the topic page
+        ("media", ["story"]),  # the story's lead image caption
+    ],
+)
+def test_editing_what_stories_show_refreshes_every_page_showing_it(
+    kind, shown_on, client, client_for, editor, page_cache, site, django_capture_on_commit_callbacks
+):
+    from tests.factories import MediaFactory
+
+    story, quote, claim = site["story"], site["quote"], site["claim"]
+    story.hero = MediaFactory(caption="Old caption")
+    story.save()
+    item, field, admin_name = {
+        "person": (quote.speaker, "name", "claims_person"),
+        "source": (quote.source, "publisher", "claims_source"),
+        "rating": (claim.rating, "name", "claims_rating"),
+        "topic": (site["topic"], "name", "explainers_topic"),
+        "media": (story.hero, "caption", "explainers_media"),
+    }[kind]
+    urls = {
+        "story": story.get_absolute_url(),
+        "quote": quote.get_absolute_url(),
+        "claim": claim.get_absolute_url(),
+        "topic": site["topic"].get_absolute_url(),
+    }
+    for name in shown_on:
+        assert client.get(urls[name]).status_code == 200
+    other = site["other"].get_absolute_url()
+    client.get(other)
+    admin = client_for(editor)
+    change = reverse(f"admin:{admin_name}_change", args=[item.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin.post(change, admin_form_data(admin.get(change), **{field: "Renamed Xyzzy"}))
+        assert response.status_code == 302, response.content[:2000]
+    for name in shown_on:
+        response = client.get(urls[name])
+        assert response["X-Page-Cache"] == "miss" and b"Renamed Xyzzy" in response.content, name
+    if kind in ("person", "rating", "media"):  # the other story shows none of them: still cached
+        assert client.get(other)["X-Page-Cache"] == "hit"
