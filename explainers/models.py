@@ -130,7 +130,8 @@ class ExplainerQuerySet(models.QuerySet):
         return self.filter(draft_of__isnull=True)
 
     def for_public_list(self):
-        return self.select_related("hero").prefetch_related("topics").order_by("-published_at")
+        """Newest first; the primary key breaks ties, so pages of a list never overlap."""
+        return self.select_related("hero").prefetch_related("topics").order_by("-published_at", "-pk")
 
     def for_public_detail(self):
         """One query per level, however many sections and blocks the story has."""

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from explainers import publishing
+from explainers import views as explainer_views
 from explainers.models import Explainer
 from newsroom import pagecache
 from tests.factories import (
@@ -206,3 +207,36 @@ def test_a_scheduled_story_appears_at_its_time_without_any_job(client, page_cach
     assert pagecache._seconds_until_next_scheduled(600) <= 2
     time.sleep(max(0.0, (soon.published_at - timezone.now()).total_seconds()) + 1.1)
     assert b"Scheduled story" in client.get("/").content
+
+
+# Long lists come in pages (?page=N): the full path is the key, the list's tags invalidate them.
+
+
+def test_each_page_of_a_topic_is_cached_on_its_own(
+    client, page_cache, site, monkeypatch, django_assert_num_queries
+):
+    monkeypatch.setattr(explainer_views, "TOPIC_PAGE_SIZE", 1)  # the site's two stories: two pages
+    url = site["topic"].get_absolute_url()
+    first, second = client.get(url), client.get(url + "?page=2")
+    assert first["X-Page-Cache"] == second["X-Page-Cache"] == "miss"
+    assert b"Another story" in first.content and b"Version one" in second.content
+    with django_assert_num_queries(0):
+        assert client.get(url + "?page=2").content == second.content
+        assert client.get(url).content == first.content
+    assert "X-Page-Cache" not in client.get(url + "?page=3")  # not found is not cached
+
+
+def test_publishing_a_story_refreshes_every_page_of_its_topic(
+    client, page_cache, site, editor, monkeypatch, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr(explainer_views, "TOPIC_PAGE_SIZE", 1)
+    url = site["topic"].get_absolute_url()
+    for page in ("", "?page=2"):
+        client.get(url + page)
+    newest = ExplainerFactory(title="Newest story", topics=[site["topic"]])
+    with django_capture_on_commit_callbacks(execute=True):
+        newest.publish(by=editor)
+    first, second = client.get(url), client.get(url + "?page=2")
+    assert first["X-Page-Cache"] == second["X-Page-Cache"] == "miss"
+    assert b"Newest story" in first.content and b"Another story" in second.content
+    assert b"Version one" in client.get(url + "?page=3").content

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from explainers import views as explainer_views
 from explainers.admin import preview_token
 from explainers.models import Explainer
 from newsroom.models import PartnerKey
@@ -130,6 +131,10 @@ PUBLIC_ROUTES = [
     ("hidden explainer", lambda w: reverse("explainers:detail", args=[w.hidden.slug]), True),
     ("published explainer", lambda w: reverse("explainers:detail", args=[w.published.slug]), False),
     ("topic page", lambda w: reverse("explainers:topic", args=[w.topic.slug]), False),
+    ("topic page 1 by number", lambda w: reverse("explainers:topic", args=[w.topic.slug]) + "?page=1", False),
+    # one published story: there is no second page, whatever else the topic holds
+    ("topic page 2", lambda w: reverse("explainers:topic", args=[w.topic.slug]) + "?page=2", True),
+    ("hidden story's topic", lambda w: reverse("explainers:topic", args=[w.own_topic.slug]), True),
     ("shared fact page (used in)", lambda w: reverse("claims:statistic", args=[w.shared_statistic.slug]), False),
     ("hidden story's statistic", lambda w: reverse("claims:statistic", args=[w.own_statistic.slug]), True),
     ("hidden story's quote", lambda w: reverse("claims:quote", args=[w.own_quote.slug]), True),
@@ -284,6 +289,29 @@ def test_topic_with_only_hidden_stories_is_not_found(client):
     topic = TopicFactory()
     ExplainerFactory(topics=[topic])
     assert client.get(reverse("explainers:topic", args=[topic.slug])).status_code == 404
+
+
+# Counts and page numbers leak too: a hidden story must not make a list one longer.
+
+
+@pytest.mark.parametrize("state", HIDDEN_STATES.values(), ids=HIDDEN_STATES.keys())
+def test_hidden_story_adds_no_page_to_its_topic(client, monkeypatch, state):
+    monkeypatch.setattr(explainer_views, "TOPIC_PAGE_SIZE", 1)
+    world = build_world(state)
+    url = reverse("explainers:topic", args=[world.topic.slug])
+    assert client.get(url).context["page"].paginator.count == 1
+    assert client.get(url + "?page=2").status_code == 404
+
+
+def test_topic_page_check_would_catch_a_leak(client, monkeypatch):
+    monkeypatch.setattr(explainer_views, "TOPIC_PAGE_SIZE", 1)
+    world = build_world(HIDDEN_STATES["draft"])
+    world.hidden.status = Explainer.Status.PUBLISHED
+    world.hidden.published_at = timezone.now() - datetime.timedelta(minutes=1)
+    world.hidden.save()
+    url = reverse("explainers:topic", args=[world.topic.slug])
+    assert client.get(url).context["page"].paginator.count == 2
+    assert MARKER.encode() in client.get(url).content  # the newer story comes first
 
 
 def test_scheduled_story_appears_when_its_time_comes_without_any_job(client, statistic):
