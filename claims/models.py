@@ -198,6 +198,15 @@ class FactBlock(TimestampedModel):
         """Every place this block is used, drafts included, one query (for the admin)."""
         return getattr(self, USAGE_RELATION).for_usage_list()
 
+    def published_stories(self):
+        """Published stories using this block, each once, newest first: to count and to page.
+
+        A story that uses the block in several sections is one story; drafts, scheduled,
+        archived stories and working copies are never among them.
+        """
+        uses = getattr(self, USAGE_RELATION).published()
+        return uses.explainers().published().order_by("-published_at", "-pk")
+
     @property
     def public_stories(self) -> list:
         """Published stories using this block; needs ``with_public_uses()``."""

@@ -131,7 +131,9 @@ class ExplainerQuerySet(models.QuerySet):
 
     def for_public_list(self):
         """Newest first; the primary key breaks ties, so pages of a list never overlap."""
-        return self.select_related("hero").prefetch_related("topics").order_by("-published_at", "-pk")
+        return (
+            self.select_related("hero").prefetch_related("topics").order_by("-published_at", "-pk")
+        )
 
     def for_public_detail(self):
         """One query per level, however many sections and blocks the story has."""
@@ -378,6 +380,10 @@ class Section(models.Model):
 class SectionBlockQuerySet(models.QuerySet):
     def published(self):
         return self.filter(ExplainerQuerySet.published_q(prefix="section__explainer__"))
+
+    def explainers(self):
+        """The explainers these rows place blocks in, each once (an IN subquery, no duplicates)."""
+        return Explainer.objects.filter(pk__in=self.values("section__explainer"))
 
     def for_usage_list(self):
         return self.select_related("section__explainer").order_by(

@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from claims import views as claim_views
 from explainers import publishing
 from explainers import views as explainer_views
 from explainers.models import Explainer
@@ -239,4 +240,26 @@ def test_publishing_a_story_refreshes_every_page_of_its_topic(
     first, second = client.get(url), client.get(url + "?page=2")
     assert first["X-Page-Cache"] == second["X-Page-Cache"] == "miss"
     assert b"Newest story" in first.content and b"Another story" in second.content
+    assert b"Version one" in client.get(url + "?page=3").content
+
+
+def test_each_page_of_a_fact_pages_stories_is_cached_and_refreshed_with_the_fact(
+    client, page_cache, site, editor, monkeypatch, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr(claim_views, "USED_IN_PAGE_SIZE", 1)
+    statistic = site["statistic"]
+    url = statistic.get_absolute_url()
+    newer = ExplainerFactory(published=True, title="Newer story")
+    add_section(newer, f"[[statistic:{statistic.slug}]]")  # as saved, before the cache filled
+    for page in ("", "?page=2"):
+        assert client.get(url + page)["X-Page-Cache"] == "miss"
+        assert client.get(url + page)["X-Page-Cache"] == "hit"
+    newest = ExplainerFactory(title="Newest story")
+    add_section(newest, f"[[value:{statistic.slug}]]")
+    with django_capture_on_commit_callbacks(execute=True):
+        newest.publish(by=editor)
+    first, second = client.get(url), client.get(url + "?page=2")
+    assert first["X-Page-Cache"] == second["X-Page-Cache"] == "miss"
+    assert b"Used in 3 stories" in second.content
+    assert b"Newest story" in first.content and b"Newer story" in second.content
     assert b"Version one" in client.get(url + "?page=3").content
