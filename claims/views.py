@@ -1,5 +1,6 @@
 """Public fact pages. A block is public only while a published story uses it."""
 
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -14,6 +15,7 @@ from . import embeds
 from .models import Claim, Quote, Source, Statistic
 
 USED_IN_PAGE_SIZE = 20
+SOURCE_LIST_SIZE = 20
 
 
 def quote_detail(request, slug):
@@ -42,13 +44,33 @@ def _fact_page(request, template, fact, **context):
     return render(request, template, {"fact": fact, "used_in": used_in, **context})
 
 
+@dataclass
+class FirstOf:
+    """The first few items of a list, and how many it holds in all."""
+
+    items: list
+    total: int
+
+    @property
+    def more(self) -> int:
+        return max(0, self.total - len(self.items))
+
+
 def source_detail(request, slug):
-    source = get_object_or_404(Source.objects.public(), slug=slug)
+    """A source's public figures, quotes and claims: the first SOURCE_LIST_SIZE of each."""
+    source = get_object_or_404(Source.objects.public().with_public_fact_counts(), slug=slug)
+    statistics = source.statistics.public().prefetch_related("values").order_by("label", "pk")
+    quotes = source.quotes.public().select_related("speaker").order_by(
+        "-said_on", "speaker__name", "pk"
+    )
+    claims = source.claims.public().select_related("rating", "claimant").order_by(
+        "-claimed_on", "text", "pk"
+    )
     context = {
         "source": source,
-        "quotes": source.quotes.public().select_related("speaker"),
-        "statistics": source.statistics.public().prefetch_related("values"),
-        "claims": source.claims.public().select_related("rating", "claimant"),
+        "statistics": FirstOf(list(statistics[:SOURCE_LIST_SIZE]), source.public_statistic_count),
+        "quotes": FirstOf(list(quotes[:SOURCE_LIST_SIZE]), source.public_quote_count),
+        "claims": FirstOf(list(claims[:SOURCE_LIST_SIZE]), source.public_claim_count),
     }
     return render(request, "claims/source_detail.html", context)
 

@@ -338,6 +338,30 @@ def test_fact_page_count_check_would_catch_a_leak(client, monkeypatch):
     assert client.get(url + "?page=2").status_code == 200
 
 
+def _hidden_quote_cites_the_shared_source(world):
+    world.own_quote.source = world.shared_statistic.source
+    world.own_quote.save()
+    return reverse("claims:source", args=[world.shared_statistic.source.slug])
+
+
+@pytest.mark.parametrize("state", HIDDEN_STATES.values(), ids=HIDDEN_STATES.keys())
+def test_hidden_story_is_not_counted_on_a_source_page(client, state):
+    world = build_world(state)
+    response = client.get(_hidden_quote_cites_the_shared_source(world))
+    assert response.context["statistics"].total == 1
+    assert response.context["quotes"].total == 0
+    assert MARKER.encode() not in response.content
+
+
+def test_source_page_count_check_would_catch_a_leak(client):
+    world = build_world(HIDDEN_STATES["draft"])
+    url = _hidden_quote_cites_the_shared_source(world)
+    world.hidden.status = Explainer.Status.PUBLISHED
+    world.hidden.published_at = timezone.now() - datetime.timedelta(minutes=1)
+    world.hidden.save()
+    assert client.get(url).context["quotes"].total == 1
+
+
 def test_scheduled_story_appears_when_its_time_comes_without_any_job(client, statistic):
     explainer = ExplainerFactory(scheduled=True)
     add_section(explainer, f"[[statistic:{statistic.slug}]]")
