@@ -5,6 +5,7 @@ import re
 from django.conf import settings
 from django.db import models
 from django.db.models import Prefetch, Q
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -384,6 +385,21 @@ class SectionBlockQuerySet(models.QuerySet):
     def explainers(self):
         """The explainers these rows place blocks in, each once (an IN subquery, no duplicates)."""
         return Explainer.objects.filter(pk__in=self.values("section__explainer"))
+
+    def story_ids(self):
+        """The ids of the stories these rows are in: a working copy's rows count for its story."""
+        return self.values(story=Coalesce("section__explainer__draft_of", "section__explainer"))
+
+    def stories(self):
+        """Like ``explainers()``, but a working copy's rows count for the story it will replace."""
+        return Explainer.objects.filter(pk__in=self.story_ids())
+
+    def of_first_stories(self, limit: int):
+        """Only the rows of the ``limit`` newest of these stories: a bounded "used in" list."""
+        first = self.stories().order_by("-published_at", "title", "pk").values("pk")[:limit]
+        return self.alias(
+            story=Coalesce("section__explainer__draft_of", "section__explainer")
+        ).filter(story__in=first)
 
     def for_usage_list(self):
         return self.select_related("section__explainer").order_by(
