@@ -5,10 +5,12 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.http import urlencode
 
 from newsroom import audit, pagecache
 from newsroom.audit import display_name
@@ -17,10 +19,33 @@ from newsroom.models import AuditEntry
 from .models import USAGE_RELATION, Claim, ClaimSource, Person, Quote, Rating, Source, Statistic, StatisticValue
 
 
-def usage_list(uses, empty="Not used in any story yet."):
+USED_IN_LIMIT = 50
+
+
+def story_count():
+    """How many stories use a block; a published story and its working copy are one story."""
+    return Count(
+        Coalesce(
+            f"{USAGE_RELATION}__section__explainer__draft_of",
+            f"{USAGE_RELATION}__section__explainer",
+        ),
+        distinct=True,
+    )
+
+
+def stories_using_url(uses, token: str) -> str:
+    """The story changelist filtered to the stories using a block (``?uses=quote:slug``)."""
+    opts = uses.stories().model._meta
+    changelist = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+    return f"{changelist}?{urlencode({'uses': token})}"
+
+
+def usage_list(uses, *, total=None, more_url=None, empty="Not used in any story yet."):
     """HTML list of the stories that use a block, linking to each story's admin page.
 
     A published story's working copy counts as the story, marked as unpublished changes.
+    ``uses`` may be the rows of only the first stories (``of_first_stories``); ``total`` is then
+    how many stories there are in all, and ``more_url`` lists them all.
     """
     if not uses:
         return empty
@@ -42,11 +67,19 @@ def usage_list(uses, empty="Not used in any story yet."):
             admin_url = "#"
         status = story.get_status_display() + (", unpublished changes" if entry["copy"] else "")
         rows.append((admin_url, story.title, status, "; ".join(dict.fromkeys(entry["sections"]))))
+    total = max(total or 0, len(rows))
+    shown, more = "", ""
+    if total > len(rows):
+        shown = f"; the {len(rows)} newest"
+        if more_url:
+            more = format_html("<p><a href='{}'>See all {} stories</a></p>", more_url, total)
     return format_html(
-        "<p>Used in {} {}:</p><ul class='usage-list'>{}</ul>",
-        len(rows),
-        "story" if len(rows) == 1 else "stories",
+        "<p>Used in {} {}{}:</p><ul class='usage-list'>{}</ul>{}",
+        total,
+        "story" if total == 1 else "stories",
+        shown,
         format_html_join("", "<li><a href='{}'>{}</a> ({}) · {}</li>", rows),
+        more,
     )
 
 
@@ -141,14 +174,13 @@ class FactBlockAdmin(RefuseDeletingWhatStoriesUse, admin.ModelAdmin):
     actions = ["mark_checked"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(
-            use_count=Count(f"{USAGE_RELATION}__section__explainer", distinct=True)
-        )
+        return super().get_queryset(request).annotate(use_count=story_count())
 
     def get_object(self, request, object_id, from_field=None):
         obj = super().get_object(request, object_id, from_field)
         if obj is not None:
-            obj.all_uses = list(obj.uses().select_related("section__explainer__draft_of"))
+            uses = obj.uses().of_first_stories(USED_IN_LIMIT)
+            obj.listed_uses = list(uses.select_related("section__explainer__draft_of"))
         return obj
 
     def verify_permission(self) -> str:
@@ -198,7 +230,13 @@ class FactBlockAdmin(RefuseDeletingWhatStoriesUse, admin.ModelAdmin):
     def used_in(self, obj):
         if obj is None or obj.pk is None:
             return "Not used yet: save it, then place it in a section with the block picker."
-        return usage_list(obj.all_uses if hasattr(obj, "all_uses") else list(obj.uses()))
+        if not hasattr(obj, "listed_uses"):  # not from get_object: fetch the same, bounded
+            obj.listed_uses = list(obj.uses().of_first_stories(USED_IN_LIMIT))
+        total = getattr(obj, "use_count", None)
+        if total is None:
+            total = obj.uses().stories().count()
+        more_url = stories_using_url(obj.uses(), f"{obj.token_kind}:{obj.slug}")
+        return usage_list(obj.listed_uses, total=total, more_url=more_url)
 
     @admin.display(description="Stories", ordering="use_count")
     def uses_count(self, obj):
@@ -216,7 +254,7 @@ def needs_review_view(request):
             continue
         queryset = (
             model.objects.filter(review_by__lte=horizon)
-            .annotate(use_count=Count(f"{USAGE_RELATION}__section__explainer", distinct=True))
+            .annotate(use_count=story_count())
             .order_by("-use_count", "review_by")
         )
         if model is Quote:

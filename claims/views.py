@@ -1,5 +1,6 @@
 """Public fact pages. A block is public only while a published story uses it."""
 
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -8,45 +9,68 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.clickjacking import xframe_options_exempt
 
+from newsroom.paging import paginate
+
 from . import embeds
 from .models import Claim, Quote, Source, Statistic
 
+USED_IN_PAGE_SIZE = 20
+SOURCE_LIST_SIZE = 20
+
 
 def quote_detail(request, slug):
-    quote = get_object_or_404(
-        Quote.objects.public().select_related("speaker", "source").with_public_uses(), slug=slug
-    )
-    return render(request, "claims/quote_detail.html", {"fact": quote, "quote": quote})
+    quote = get_object_or_404(Quote.objects.public().select_related("speaker", "source"), slug=slug)
+    return _fact_page(request, "claims/quote_detail.html", quote, quote=quote)
 
 
 def statistic_detail(request, slug):
     statistic = get_object_or_404(
-        Statistic.objects.public().select_related("source").prefetch_related("values").with_public_uses(),
-        slug=slug,
+        Statistic.objects.public().select_related("source").prefetch_related("values"), slug=slug
     )
-    return render(
-        request, "claims/statistic_detail.html", {"fact": statistic, "statistic": statistic}
-    )
+    return _fact_page(request, "claims/statistic_detail.html", statistic, statistic=statistic)
 
 
 def claim_detail(request, slug):
     claim = get_object_or_404(
-        Claim.objects.public()
-        .select_related("rating", "claimant")
-        .prefetch_related("sources")
-        .with_public_uses(),
+        Claim.objects.public().select_related("rating", "claimant").prefetch_related("sources"),
         slug=slug,
     )
-    return render(request, "claims/claim_detail.html", {"fact": claim, "claim": claim})
+    return _fact_page(request, "claims/claim_detail.html", claim, claim=claim)
+
+
+def _fact_page(request, template, fact, **context):
+    """A fact page lists the stories using it a page at a time (``?page=N``), newest first."""
+    used_in = paginate(request, fact.published_stories(), USED_IN_PAGE_SIZE)
+    return render(request, template, {"fact": fact, "used_in": used_in, **context})
+
+
+@dataclass
+class FirstOf:
+    """The first few items of a list, and how many it holds in all."""
+
+    items: list
+    total: int
+
+    @property
+    def more(self) -> int:
+        return max(0, self.total - len(self.items))
 
 
 def source_detail(request, slug):
-    source = get_object_or_404(Source.objects.public(), slug=slug)
+    """A source's public figures, quotes and claims: the first SOURCE_LIST_SIZE of each."""
+    source = get_object_or_404(Source.objects.public().with_public_fact_counts(), slug=slug)
+    statistics = source.statistics.public().prefetch_related("values").order_by("label", "pk")
+    quotes = source.quotes.public().select_related("speaker").order_by(
+        "-said_on", "speaker__name", "pk"
+    )
+    claims = source.claims.public().select_related("rating", "claimant").order_by(
+        "-claimed_on", "text", "pk"
+    )
     context = {
         "source": source,
-        "quotes": source.quotes.public().select_related("speaker"),
-        "statistics": source.statistics.public().prefetch_related("values"),
-        "claims": source.claims.public().select_related("rating", "claimant"),
+        "statistics": FirstOf(list(statistics[:SOURCE_LIST_SIZE]), source.public_statistic_count),
+        "quotes": FirstOf(list(quotes[:SOURCE_LIST_SIZE]), source.public_quote_count),
+        "claims": FirstOf(list(claims[:SOURCE_LIST_SIZE]), source.public_claim_count),
     }
     return render(request, "claims/source_detail.html", context)
 

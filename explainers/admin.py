@@ -17,14 +17,14 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from claims import admin as claims_admin
-from claims.admin import usage_list
+from claims.admin import stories_using_url, usage_list
 from claims.models import Claim, Quote, Statistic
 from newsroom import audit, pagecache
 from newsroom.audit import display_name
 
 from . import publishing
 from .blocks import compile_body
-from .models import Correction, Explainer, Media, Revision, Section, Topic
+from .models import Correction, Explainer, Media, Revision, Section, SectionBlock, Topic
 from .views import PREVIEW_SALT
 
 PICKER_LIMIT = 8
@@ -150,7 +150,16 @@ class MediaAdmin(pagecache.RefreshPagesShowingIt, admin.ModelAdmin):
     def used_in(self, obj):
         if obj is None or obj.pk is None:
             return "Not used yet."
-        return usage_list(list(obj.section_blocks.for_usage_list()))
+        uses = obj.section_blocks.for_usage_list()
+        return usage_list(
+            list(
+                uses.of_first_stories(claims_admin.USED_IN_LIMIT).select_related(
+                    "section__explainer__draft_of"
+                )
+            ),
+            total=uses.stories().count(),
+            more_url=stories_using_url(uses, f"media:{obj.slug}"),
+        )
 
 
 class ExplainerForm(forms.ModelForm):
@@ -202,6 +211,37 @@ def conflict_message(explainer: Explainer) -> str:
     )
 
 
+class UsesBlockFilter(admin.SimpleListFilter):
+    """``?uses=quote:<slug>`` (or statistic, claim, media): the stories using one block, through
+    unpublished changes too. Linked from the block's "Used in" list, not offered for every block.
+    """
+
+    title = "block used"
+    parameter_name = "uses"
+    kinds = {"quote": Quote, "statistic": Statistic, "claim": Claim, "media": Media}
+
+    def lookups(self, request, model_admin):
+        self.block = None
+        value = self.value()
+        if not value:
+            return []
+        kind, _, slug = value.partition(":")
+        if kind in self.kinds:
+            self.block = self.kinds[kind].objects.filter(slug=slug).first()
+        # While filtering there must be a choice: without one the admin drops the filter
+        # silently and lists every story.
+        return [(value, str(self.block) if self.block else f"No such block: {value}")]
+
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        if self.block is None:
+            return queryset.none()
+        kind = self.value().partition(":")[0]
+        uses = SectionBlock.objects.filter(**{kind: self.block})
+        return queryset.filter(pk__in=uses.story_ids())
+
+
 class RevisionCompareForm(forms.Form):
     a = forms.IntegerField(min_value=1)
     b = forms.IntegerField(min_value=1)
@@ -211,7 +251,7 @@ class RevisionCompareForm(forms.Form):
 class ExplainerAdmin(admin.ModelAdmin):
     form = ExplainerForm
     list_display = ["title", "kind", "status_column", "published_at", "topic_list", "updated_at"]
-    list_filter = ["status", "kind", "topics"]
+    list_filter = ["status", "kind", "topics", UsesBlockFilter]
     search_fields = ["title", "standfirst", "slug", "byline"]
     prepopulated_fields = {"slug": ["title"]}
     autocomplete_fields = ["topics", "hero"]

@@ -5,6 +5,7 @@ import re
 from django.conf import settings
 from django.db import models
 from django.db.models import Prefetch, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.text import slugify
@@ -130,7 +131,10 @@ class ExplainerQuerySet(models.QuerySet):
         return self.filter(draft_of__isnull=True)
 
     def for_public_list(self):
-        return self.select_related("hero").prefetch_related("topics").order_by("-published_at")
+        """Newest first; the primary key breaks ties, so pages of a list never overlap."""
+        return (
+            self.select_related("hero").prefetch_related("topics").order_by("-published_at", "-pk")
+        )
 
     def for_public_detail(self):
         """One query per level, however many sections and blocks the story has."""
@@ -377,6 +381,25 @@ class Section(models.Model):
 class SectionBlockQuerySet(models.QuerySet):
     def published(self):
         return self.filter(ExplainerQuerySet.published_q(prefix="section__explainer__"))
+
+    def explainers(self):
+        """The explainers these rows place blocks in, each once (an IN subquery, no duplicates)."""
+        return Explainer.objects.filter(pk__in=self.values("section__explainer"))
+
+    def story_ids(self):
+        """The ids of the stories these rows are in: a working copy's rows count for its story."""
+        return self.values(story=Coalesce("section__explainer__draft_of", "section__explainer"))
+
+    def stories(self):
+        """Like ``explainers()``, but a working copy's rows count for the story it will replace."""
+        return Explainer.objects.filter(pk__in=self.story_ids())
+
+    def of_first_stories(self, limit: int):
+        """Only the rows of the ``limit`` newest of these stories: a bounded "used in" list."""
+        first = self.stories().order_by("-published_at", "title", "pk").values("pk")[:limit]
+        return self.alias(
+            story=Coalesce("section__explainer__draft_of", "section__explainer")
+        ).filter(story__in=first)
 
     def for_usage_list(self):
         return self.select_related("section__explainer").order_by(

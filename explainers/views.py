@@ -5,9 +5,12 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.cache import never_cache
 
+from newsroom.paging import paginate
+
 from .models import Explainer, Topic
 
 PREVIEW_SALT = "explainers.preview"
+TOPIC_PAGE_SIZE = 20
 
 
 def explainer_detail(request, slug):
@@ -16,14 +19,17 @@ def explainer_detail(request, slug):
 
 
 def topic_detail(request, slug):
-    topic = get_object_or_404(Topic, slug=slug)
-    explainers = list(topic.explainers.published().for_public_list())
-    if not explainers:
-        # A topic with nothing published may only exist for a story still in draft.
-        raise Http404("No published explainers in this topic.")
-    return render(
-        request, "explainers/topic_detail.html", {"topic": topic, "explainers": explainers}
+    """A topic's published stories, newest first, TOPIC_PAGE_SIZE to a page (``?page=N``)."""
+    topic = get_object_or_404(Topic.objects.with_public_explainer_count(), slug=slug)
+    # A topic with nothing published may only exist for a story still in draft: no page 1.
+    page = paginate(
+        request,
+        topic.explainers.published().for_public_list(),
+        TOPIC_PAGE_SIZE,
+        count=topic.public_explainer_count,
+        allow_empty=False,
     )
+    return render(request, "explainers/topic_detail.html", {"topic": topic, "page": page})
 
 
 def _render_preview(request, explainer, *, shared: bool):

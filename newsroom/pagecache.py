@@ -7,6 +7,10 @@ a page is stored with the tokens it was rendered under, and served only while th
 Changing content replaces the tokens (on commit), so every server sharing the cache (Redis) stops
 serving the old page at once; nothing needs to be deleted or enumerated.
 
+Pages are keyed on the host and the full path, query string included, so each page of a long
+list (``?page=2``, see newsroom/paging.py) is cached on its own; its tags come from the route
+alone, so every page of a list goes stale together with the first.
+
 - The workflow calls ``story_changing(story)`` before it changes what readers see of a story:
   on commit the story's tag, ``lists``, ``facts`` and every fact it used or now uses are bumped.
 - The admin calls ``fact_changed(fact)`` when a fact block changes: its tag, ``facts`` and every

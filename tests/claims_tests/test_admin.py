@@ -6,9 +6,12 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from pytest_django.asserts import assertContains
 
+from claims import admin as claims_admin
 from claims.models import Claim, Person, Quote, Rating, Source, Statistic, StatisticValue
+from explainers import publishing
 from tests import factories
 from tests.factories import add_section
 
@@ -181,6 +184,71 @@ def test_change_page_of_an_unused_block_says_so(editor_client, quote):
     assert "Not used in any story yet." in response.content.decode()
 
 
+def stories_using(block, count):
+    """``count`` published stories using ``block``, newest first (one hour apart)."""
+    now = timezone.now()
+    return [
+        place(
+            block,
+            published=True,
+            title=f"Story {n:03}",
+            published_at=now - datetime.timedelta(hours=n + 1),
+        )
+        for n in range(count)
+    ]
+
+
+@pytest.fixture
+def used_in_limit(monkeypatch):
+    monkeypatch.setattr(claims_admin, "USED_IN_LIMIT", 3)
+    return 3
+
+
+def story_changelist():
+    return reverse("admin:explainers_explainer_changelist")
+
+
+@pytest.mark.parametrize("kind", ["quote", "statistic", "claim"])
+def test_change_page_lists_only_the_newest_stories_with_the_total(
+    editor_client, used_in_limit, kind
+):
+    block = make_block(kind)
+    stories = stories_using(block, 5)
+
+    response = editor_client.get(change_url(block))
+
+    content = response.content.decode()
+    assert "Used in 5 stories; the 3 newest:" in content
+    for story in stories[:3]:
+        link = f'<a href="{story_change_url(story)}">{story.title}</a>'
+        assertContains(response, link, html=True)
+    for story in stories[3:]:
+        assert story_change_url(story) not in content
+    link = f"{story_changelist()}?uses={block.token_kind}%3A{block.slug}"
+    assertContains(response, f'<a href="{link}">See all 5 stories</a>', html=True)
+
+
+def test_a_short_usage_list_has_no_link_to_more(editor_client, used_in_limit, quote):
+    stories_using(quote, 3)
+
+    content = editor_client.get(change_url(quote)).content.decode()
+
+    assert "Used in 3 stories:" in content and "See all" not in content
+
+
+def test_a_story_with_unpublished_changes_is_one_story(editor_client, quote):
+    story = place(quote, published=True, title="Live story")
+    publishing.working_copy(story, by=None)  # copies the sections, and so the usage rows
+    assert quote.section_blocks.count() == 2
+
+    change_page = editor_client.get(change_url(quote)).content.decode()
+    changelist = editor_client.get(admin_url(Quote, "changelist"))
+
+    assert "Used in 1 story:" in change_page
+    assert "Published, unpublished changes" in change_page
+    assert [row.use_count for row in changelist.context["cl"].result_list] == [1]
+
+
 # Query counts do not grow with usages ----------------------------------------------------------
 
 
@@ -239,6 +307,24 @@ def test_change_page_query_count_does_not_grow_with_usages(
     many = measure(editor_client, url)
 
     assert "Used in 15 stories" in response.content.decode()
+    assert many == once
+
+
+@pytest.mark.parametrize("kind", ["quote", "statistic", "claim"])
+def test_change_page_query_count_stays_the_same_past_the_usage_limit(
+    editor_client, used_in_limit, django_assert_max_num_queries, kind
+):
+    block = make_block(kind)
+    stories_using(block, 3)
+    url = change_url(block)
+    once = measure(editor_client, url)
+
+    stories_using(block, 27)
+    with django_assert_max_num_queries(CHANGE_PAGE_MAX[kind]):
+        response = editor_client.get(url)
+    many = measure(editor_client, url)
+
+    assert "Used in 30 stories; the 3 newest:" in response.content.decode()
     assert many == once
 
 

@@ -8,7 +8,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from claims import views as claim_views
 from explainers import publishing
+from explainers import views as explainer_views
 from explainers.models import Explainer
 from newsroom import pagecache
 from tests.factories import (
@@ -266,3 +268,58 @@ def test_editing_what_stories_show_refreshes_every_page_showing_it(
         assert response["X-Page-Cache"] == "miss" and b"Renamed Xyzzy" in response.content, name
     if kind in ("person", "rating", "media"):  # the other story shows none of them: still cached
         assert client.get(other)["X-Page-Cache"] == "hit"
+
+
+# Long lists come in pages (?page=N): the full path is the key, the list's tags invalidate them.
+
+
+def test_each_page_of_a_topic_is_cached_on_its_own(
+    client, page_cache, site, monkeypatch, django_assert_num_queries
+):
+    monkeypatch.setattr(explainer_views, "TOPIC_PAGE_SIZE", 1)  # the site's two stories: two pages
+    url = site["topic"].get_absolute_url()
+    first, second = client.get(url), client.get(url + "?page=2")
+    assert first["X-Page-Cache"] == second["X-Page-Cache"] == "miss"
+    assert b"Another story" in first.content and b"Version one" in second.content
+    with django_assert_num_queries(0):
+        assert client.get(url + "?page=2").content == second.content
+        assert client.get(url).content == first.content
+    assert "X-Page-Cache" not in client.get(url + "?page=3")  # not found is not cached
+
+
+def test_publishing_a_story_refreshes_every_page_of_its_topic(
+    client, page_cache, site, editor, monkeypatch, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr(explainer_views, "TOPIC_PAGE_SIZE", 1)
+    url = site["topic"].get_absolute_url()
+    for page in ("", "?page=2"):
+        client.get(url + page)
+    newest = ExplainerFactory(title="Newest story", topics=[site["topic"]])
+    with django_capture_on_commit_callbacks(execute=True):
+        newest.publish(by=editor)
+    first, second = client.get(url), client.get(url + "?page=2")
+    assert first["X-Page-Cache"] == second["X-Page-Cache"] == "miss"
+    assert b"Newest story" in first.content and b"Another story" in second.content
+    assert b"Version one" in client.get(url + "?page=3").content
+
+
+def test_each_page_of_a_fact_pages_stories_is_cached_and_refreshed_with_the_fact(
+    client, page_cache, site, editor, monkeypatch, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr(claim_views, "USED_IN_PAGE_SIZE", 1)
+    statistic = site["statistic"]
+    url = statistic.get_absolute_url()
+    newer = ExplainerFactory(published=True, title="Newer story")
+    add_section(newer, f"[[statistic:{statistic.slug}]]")  # as saved, before the cache filled
+    for page in ("", "?page=2"):
+        assert client.get(url + page)["X-Page-Cache"] == "miss"
+        assert client.get(url + page)["X-Page-Cache"] == "hit"
+    newest = ExplainerFactory(title="Newest story")
+    add_section(newest, f"[[value:{statistic.slug}]]")
+    with django_capture_on_commit_callbacks(execute=True):
+        newest.publish(by=editor)
+    first, second = client.get(url), client.get(url + "?page=2")
+    assert first["X-Page-Cache"] == second["X-Page-Cache"] == "miss"
+    assert b"Used in 3 stories" in second.content
+    assert b"Newest story" in first.content and b"Newer story" in second.content
+    assert b"Version one" in client.get(url + "?page=3").content

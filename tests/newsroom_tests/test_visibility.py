@@ -13,6 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from claims import views as claim_views
+from explainers import views as explainer_views
 from explainers.admin import preview_token
 from explainers.models import Explainer
 from newsroom.models import PartnerKey
@@ -130,8 +132,15 @@ PUBLIC_ROUTES = [
     ("hidden explainer", lambda w: reverse("explainers:detail", args=[w.hidden.slug]), True),
     ("published explainer", lambda w: reverse("explainers:detail", args=[w.published.slug]), False),
     ("topic page", lambda w: reverse("explainers:topic", args=[w.topic.slug]), False),
+    ("topic page 1 by number", lambda w: reverse("explainers:topic", args=[w.topic.slug]) + "?page=1", False),
+    # one published story: there is no second page, whatever else the topic holds
+    ("topic page 2", lambda w: reverse("explainers:topic", args=[w.topic.slug]) + "?page=2", True),
+    ("hidden story's topic", lambda w: reverse("explainers:topic", args=[w.own_topic.slug]), True),
     ("shared fact page (used in)", lambda w: reverse("claims:statistic", args=[w.shared_statistic.slug]), False),
+    ("shared fact page 1 by number", lambda w: reverse("claims:statistic", args=[w.shared_statistic.slug]) + "?page=1", False),
+    ("shared fact page 2", lambda w: reverse("claims:statistic", args=[w.shared_statistic.slug]) + "?page=2", True),
     ("hidden story's statistic", lambda w: reverse("claims:statistic", args=[w.own_statistic.slug]), True),
+    ("hidden story's statistic, page 1", lambda w: reverse("claims:statistic", args=[w.own_statistic.slug]) + "?page=1", True),
     ("hidden story's quote", lambda w: reverse("claims:quote", args=[w.own_quote.slug]), True),
     ("hidden story's claim", lambda w: reverse("claims:claim", args=[w.own_claim.slug]), True),
     ("hidden story's source", lambda w: reverse("claims:source", args=[w.own_source.slug]), True),
@@ -284,6 +293,73 @@ def test_topic_with_only_hidden_stories_is_not_found(client):
     topic = TopicFactory()
     ExplainerFactory(topics=[topic])
     assert client.get(reverse("explainers:topic", args=[topic.slug])).status_code == 404
+
+
+# Counts and page numbers leak too: a hidden story must not make a list one longer.
+
+
+@pytest.mark.parametrize("state", HIDDEN_STATES.values(), ids=HIDDEN_STATES.keys())
+def test_hidden_story_adds_no_page_to_its_topic(client, monkeypatch, state):
+    monkeypatch.setattr(explainer_views, "TOPIC_PAGE_SIZE", 1)
+    world = build_world(state)
+    url = reverse("explainers:topic", args=[world.topic.slug])
+    assert client.get(url).context["page"].paginator.count == 1
+    assert client.get(url + "?page=2").status_code == 404
+
+
+def test_topic_page_check_would_catch_a_leak(client, monkeypatch):
+    monkeypatch.setattr(explainer_views, "TOPIC_PAGE_SIZE", 1)
+    world = build_world(HIDDEN_STATES["draft"])
+    world.hidden.status = Explainer.Status.PUBLISHED
+    world.hidden.published_at = timezone.now() - datetime.timedelta(minutes=1)
+    world.hidden.save()
+    url = reverse("explainers:topic", args=[world.topic.slug])
+    assert client.get(url).context["page"].paginator.count == 2
+    assert MARKER.encode() in client.get(url).content  # the newer story comes first
+
+
+@pytest.mark.parametrize("state", HIDDEN_STATES.values(), ids=HIDDEN_STATES.keys())
+def test_hidden_story_is_not_counted_on_a_fact_page(client, monkeypatch, state):
+    monkeypatch.setattr(claim_views, "USED_IN_PAGE_SIZE", 1)
+    world = build_world(state)
+    url = reverse("claims:statistic", args=[world.shared_statistic.slug])
+    assert "Used in 1 story<" in client.get(url).content.decode()
+    assert client.get(url + "?page=2").status_code == 404
+
+
+def test_fact_page_count_check_would_catch_a_leak(client, monkeypatch):
+    monkeypatch.setattr(claim_views, "USED_IN_PAGE_SIZE", 1)
+    world = build_world(HIDDEN_STATES["draft"])
+    world.hidden.status = Explainer.Status.PUBLISHED
+    world.hidden.published_at = timezone.now() - datetime.timedelta(minutes=1)
+    world.hidden.save()
+    url = reverse("claims:statistic", args=[world.shared_statistic.slug])
+    assert "Used in 2 stories" in client.get(url).content.decode()
+    assert client.get(url + "?page=2").status_code == 200
+
+
+def _hidden_quote_cites_the_shared_source(world):
+    world.own_quote.source = world.shared_statistic.source
+    world.own_quote.save()
+    return reverse("claims:source", args=[world.shared_statistic.source.slug])
+
+
+@pytest.mark.parametrize("state", HIDDEN_STATES.values(), ids=HIDDEN_STATES.keys())
+def test_hidden_story_is_not_counted_on_a_source_page(client, state):
+    world = build_world(state)
+    response = client.get(_hidden_quote_cites_the_shared_source(world))
+    assert response.context["statistics"].total == 1
+    assert response.context["quotes"].total == 0
+    assert MARKER.encode() not in response.content
+
+
+def test_source_page_count_check_would_catch_a_leak(client):
+    world = build_world(HIDDEN_STATES["draft"])
+    url = _hidden_quote_cites_the_shared_source(world)
+    world.hidden.status = Explainer.Status.PUBLISHED
+    world.hidden.published_at = timezone.now() - datetime.timedelta(minutes=1)
+    world.hidden.save()
+    assert client.get(url).context["quotes"].total == 1
 
 
 def test_scheduled_story_appears_when_its_time_comes_without_any_job(client, statistic):

@@ -1,0 +1,109 @@
+"""Source pages: the first few public figures, quotes and claims of a source, and the totals."""
+
+import pytest
+
+from claims import views
+from tests.factories import (
+    ClaimFactory,
+    ExplainerFactory,
+    QuoteFactory,
+    SourceFactory,
+    StatisticFactory,
+    add_section,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def list_size(monkeypatch):
+    monkeypatch.setattr(views, "SOURCE_LIST_SIZE", 3)
+    return 3
+
+
+def facts_of(source, count, *, start=0):
+    """``count`` statistics, quotes and claims citing ``source``."""
+    made = {"statistic": [], "quote": [], "claim": []}
+    for n in range(start, start + count):
+        made["statistic"].append(StatisticFactory(source=source, label=f"Figure {n:03}"))
+        made["quote"].append(QuoteFactory(source=source))
+        claim = ClaimFactory(text=f"Claim {n:03}")
+        claim.sources.add(source)
+        made["claim"].append(claim)
+    return made
+
+
+def publish_story_using(*facts, **story):
+    story.setdefault("published", True)
+    explainer = ExplainerFactory(**story)
+    add_section(explainer, "\n\n".join(f"[[{f.token_kind}:{f.slug}]]" for f in facts))
+    return explainer
+
+
+def test_source_page_lists_the_first_of_each_kind_with_the_totals(client, list_size):
+    source = SourceFactory()
+    made = facts_of(source, 5)
+    publish_story_using(*(fact for facts in made.values() for fact in facts))
+
+    response = client.get(source.get_absolute_url())
+
+    html = response.content.decode()
+    assert [s.label for s in response.context["statistics"].items] == [
+        "Figure 000", "Figure 001", "Figure 002",
+    ]
+    assert "Figure 003" not in html
+    assert len(response.context["quotes"].items) == len(response.context["claims"].items) == 3
+    assert "And 2 more figures: 5 in all." in html
+    assert "And 2 more quotes: 5 in all." in html
+    assert "And 2 more claims: 5 in all." in html
+
+
+def test_a_short_list_has_no_note(client, list_size):
+    source = SourceFactory()
+    made = facts_of(source, 3)
+    publish_story_using(made["statistic"][0], made["quote"][0])
+
+    html = client.get(source.get_absolute_url()).content.decode()
+
+    assert "more figure" not in html and "more quote" not in html and "in all." not in html
+    assert "Claims checked against this source" not in html  # none of its claims is public
+
+
+def test_totals_count_only_facts_a_published_story_uses(client, list_size):
+    source = SourceFactory()
+    made = facts_of(source, 6)
+    publish_story_using(*made["statistic"][:4], *made["quote"][:4], *made["claim"][:4])
+    # the same facts again in a second story: still four of each
+    publish_story_using(*made["statistic"][:4], *made["quote"][:4], *made["claim"][:4])
+    hidden_states = [{"status": "draft"}, {"scheduled": True}, {"archived": True}]
+    hidden_states.append({"in_review": True})
+    for state in hidden_states:
+        publish_story_using(made["statistic"][4], made["quote"][4], made["claim"][4], **state)
+    # facts [5] are used by nothing at all
+
+    response = client.get(source.get_absolute_url())
+
+    for kind in ("statistics", "quotes", "claims"):
+        assert response.context[kind].total == 4, kind
+        assert response.context[kind].more == 1, kind
+    html = response.content.decode()
+    for fact in (made["statistic"][4], made["quote"][4], made["claim"][4]):
+        assert fact.get_absolute_url() not in html
+
+
+def test_source_page_query_count_does_not_grow_with_its_facts(
+    client, list_size, django_assert_max_num_queries
+):
+    source = SourceFactory()
+    made = facts_of(source, 3)
+    publish_story_using(*(fact for facts in made.values() for fact in facts))
+    few = client.get(source.get_absolute_url())
+    made = facts_of(source, 27, start=3)
+    publish_story_using(*(fact for facts in made.values() for fact in facts))
+
+    # the source with its three totals, statistics, their values, quotes, claims
+    with django_assert_max_num_queries(5):
+        many = client.get(source.get_absolute_url())
+
+    assert few.context["statistics"].total == 3 and many.context["statistics"].total == 30
+    assert many.context["claims"].total == 30 and len(many.context["claims"].items) == 3
