@@ -10,13 +10,16 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Exists, F, Func, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, Exists, F, Func, OuterRef, Prefetch, Q, Subquery, Window
+from django.db.models.functions import Coalesce, DenseRank
 from django.utils import timezone
 
 from newsroom.links import slug_url
 
 # related_name of the join rows (in the app that writes stories) that place a block in a section.
 USAGE_RELATION = "section_blocks"
+# How many of the stories using a block the partner API lists with it (the newest).
+USED_IN_LIMIT = 20
 
 
 class TimestampedModel(models.Model):
@@ -150,11 +153,30 @@ class FactQuerySet(models.QuerySet):
         uses, field = self._uses()
         return self.filter(Exists(uses.published().filter(**{field: OuterRef("pk")})))
 
-    def with_public_uses(self):
-        """Prefetch the published places of each block into ``public_uses``."""
-        uses, _ = self._uses()
-        return self.prefetch_related(
-            Prefetch(USAGE_RELATION, queryset=uses.published().for_usage_list(), to_attr="public_uses")
+    def with_public_uses(self, limit: int | None = None):
+        """Each block's published stories: all counted into ``public_story_count``, and the
+        places of the ``limit`` newest prefetched into ``public_uses``, for any number of blocks
+        in two queries, however many stories use them."""
+        limit = limit or USED_IN_LIMIT
+        uses, field = self._uses()
+        newest_first = Window(
+            DenseRank(),  # one rank per story, however many sections place the block
+            partition_by=F(field),
+            order_by=[F("section__explainer__published_at").desc(), F("section__explainer_id").desc()],
+        )
+        places = uses.published().for_usage_list().annotate(story_rank=newest_first)
+        stories = (
+            uses.published()
+            .filter(**{field: OuterRef("pk")})
+            .order_by()
+            .values(field)
+            .annotate(n=Count("section__explainer", distinct=True))
+            .values("n")
+        )
+        return self.annotate(
+            public_story_count=Coalesce(Subquery(stories, output_field=models.IntegerField()), 0)
+        ).prefetch_related(
+            Prefetch(USAGE_RELATION, queryset=places.filter(story_rank__lte=limit), to_attr="public_uses")
         )
 
     def with_all_uses(self):
@@ -225,7 +247,7 @@ class FactBlock(TimestampedModel):
 
     @property
     def public_stories(self) -> list:
-        """Published stories using this block; needs ``with_public_uses()``."""
+        """The newest published stories using this block; needs ``with_public_uses()``."""
         return self.used_in(self.public_uses)
 
     @staticmethod

@@ -2,14 +2,20 @@
 each endpoint's ``get_queryset`` (and the explainer detail's read shape) prefetches all of it.
 
 The plain serializers are what a story embeds; the ``...WithUsesSerializer`` variants add the
-published explainers that use the block and are the fact endpoints' own representation.
+published explainers that use the block (the newest few, the total, and a link to them all) and
+are the fact endpoints' own representation.
 """
 
+from urllib.parse import urlencode
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.reverse import reverse
 
 from newsroom.api import DateTimeField, ModelSerializer, OptionalURLField, SiteURLField
 
-from .models import Claim, Person, Quote, Rating, Source, Statistic, StatisticValue
+from .models import USED_IN_LIMIT, Claim, Person, Quote, Rating, Source, Statistic, StatisticValue
 
 
 class PersonSerializer(ModelSerializer):
@@ -108,23 +114,37 @@ class ClaimSerializer(ModelSerializer):
 
 class UsesMixin(serializers.Serializer):
     used_in = UsedInSerializer(
-        source="public_stories", many=True, help_text="Published explainers that use it"
+        source="public_stories",
+        many=True,
+        help_text=f"The {USED_IN_LIMIT} newest published explainers that use it; "
+        "used_in_url lists them all",
     )
+    used_in_count = serializers.IntegerField(
+        source="public_story_count", help_text="How many published explainers use it"
+    )
+    used_in_url = serializers.SerializerMethodField(
+        help_text="Every published explainer that uses it: the explainers list, filtered"
+    )
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_used_in_url(self, fact) -> str:
+        url = reverse("api:explainer-list", request=self.context.get("request"))
+        return f"{url}?{urlencode({fact.token_kind: fact.slug})}"
 
 
 class QuoteWithUsesSerializer(UsesMixin, QuoteSerializer):
     class Meta(QuoteSerializer.Meta):
-        fields = [*QuoteSerializer.Meta.fields, "used_in"]
+        fields = [*QuoteSerializer.Meta.fields, "used_in", "used_in_count", "used_in_url"]
 
 
 class StatisticWithUsesSerializer(UsesMixin, StatisticSerializer):
     history = StatisticValueSerializer(many=True, help_text="Every value, newest first")
 
     class Meta(StatisticSerializer.Meta):
-        fields = [*StatisticSerializer.Meta.fields, "history", "used_in"]
+        fields = [*StatisticSerializer.Meta.fields, "history", "used_in", "used_in_count", "used_in_url"]
 
 
 class ClaimWithUsesSerializer(UsesMixin, ClaimSerializer):
     class Meta(ClaimSerializer.Meta):
-        fields = [*ClaimSerializer.Meta.fields, "used_in"]
+        fields = [*ClaimSerializer.Meta.fields, "used_in", "used_in_count", "used_in_url"]
 

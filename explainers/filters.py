@@ -28,10 +28,18 @@ class ExplainerFilter(filters.FilterSet):
         method="filter_updated_since",
         label="Edited, or showing a fact that changed, at or after this time",
     )
+    quote = filters.CharFilter(method="filter_uses", label="Uses the quote with this slug")
+    statistic = filters.CharFilter(method="filter_uses", label="Uses the statistic with this slug")
+    claim = filters.CharFilter(method="filter_uses", label="Uses the claim with this slug")
 
     class Meta:
         model = Explainer
-        fields = ["q", "topic", "kind", "published", "updated_since"]
+        fields = ["q", "topic", "kind", "published", "updated_since", "quote", "statistic", "claim"]
+
+    def filter_uses(self, queryset, name, value):
+        """Stories placing the fact block anywhere: a fact's ``used_in_url`` points here."""
+        places = SectionBlock.objects.filter(section__explainer=OuterRef("pk"), **{f"{name}__slug": value})
+        return queryset.filter(Exists(places))
 
     def search(self, queryset, name, value):
         words = value.split()[:10]

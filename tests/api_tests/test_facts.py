@@ -166,3 +166,35 @@ def test_list_and_detail_queries_do_not_grow_with_the_data(warm_client, django_a
     slug = large.json()["results"][0]["slug"]
     with django_assert_num_queries(queries):
         assert warm_client.get(f"/api/v1/{path}/{slug}/").status_code == 200
+
+
+@pytest.mark.parametrize("kind", ["quote", "statistic", "claim"])
+def test_a_much_used_fact_lists_its_newest_stories_counts_them_all_and_links_to_them(
+    api_client, monkeypatch, kind
+):
+    import claims.models
+
+    monkeypatch.setattr(claims.models, "USED_IN_LIMIT", 3)
+    fact = {"quote": QuoteFactory, "statistic": StatisticFactory, "claim": ClaimFactory}[kind]()
+    now = datetime.datetime(2025, 9, 1, tzinfo=datetime.UTC)
+    stories = [publish_with(fact, published_at=now - datetime.timedelta(days=n)) for n in range(5)]
+    add_section(stories[0], f"[[{kind}:{fact.slug}]]", position=2)  # used twice: one story
+    for trait in ("scheduled", "archived", "in_review"):
+        add_section(ExplainerFactory(**{trait: True}), f"[[{kind}:{fact.slug}]]")
+    other = publish_with({"quote": QuoteFactory, "statistic": StatisticFactory, "claim": ClaimFactory}[kind]())
+
+    for data in (
+        api_client.get(f"/api/v1/{kind}s/{fact.slug}/").json(),
+        next(item for item in api_client.get(f"/api/v1/{kind}s/").json()["results"] if item["slug"] == fact.slug),
+    ):
+        assert [use["slug"] for use in data["used_in"]] == [s.slug for s in stories[:3]]
+        assert data["used_in_count"] == 5
+        assert data["used_in_url"] == f"http://testserver/api/v1/explainers/?{kind}={fact.slug}"
+    listed = slugs(api_client.get(data["used_in_url"]))
+    assert sorted(listed) == sorted(s.slug for s in stories) and other.slug not in listed
+
+
+def test_the_explainers_list_by_an_unknown_fact_is_empty_not_everything(api_client, quote):
+    publish_with(quote)
+    assert slugs(api_client.get("/api/v1/explainers/?quote=no-such-quote")) == []
+    assert len(slugs(api_client.get(f"/api/v1/explainers/?quote={quote.slug}"))) == 1
