@@ -4,7 +4,6 @@ the same read shapes as the public pages (``for_public_list``, ``for_public_deta
 import re
 from dataclasses import dataclass
 
-from django.template.loader import render_to_string
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -20,6 +19,7 @@ from claims.serializers import (
 from newsroom.api import DateTimeField, ModelSerializer, OptionalURLField, SiteURLField, absolute
 
 from .models import Explainer, Media, Section, SectionBlock, Topic
+from .rendering import block_html
 
 # Links our templates write as /facts/… become absolute, so partners' pages can use the HTML.
 RELATIVE_LINK = re.compile(r'(\s(?:href|src))="/(?!/)')
@@ -114,7 +114,7 @@ def section_pieces(section: Section, request) -> list[Piece]:
         if block is None:
             pieces.append(Piece(type="html", html=absolute_links(html, request)))
             continue
-        rendered = render_to_string("explainers/explainer_detail.html#block", {"block": block})
+        rendered = block_html(block)
         pieces.append(
             Piece(
                 type=block.kind,
