@@ -1,6 +1,16 @@
-"""The Content Security Policy, with the two places that need a different one."""
+"""The Content Security Policy, with the two places that need a different one; and 503s while
+the database is unavailable."""
+
+import logging
 
 from csp.middleware import CSPMiddleware, PolicyParts
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse, JsonResponse
+from django.template.loader import render_to_string
+from django.utils.cache import add_never_cache_headers
+
+logger = logging.getLogger(__name__)
+API_PREFIX = "/api/"
 
 # Fact-card embeds (the web branch's /embed/ views) are meant to be framed by partner sites.
 EMBED_PREFIX = "/embed/"
@@ -23,3 +33,33 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
         elif path.startswith(ADMIN_PREFIX):
             parts.update = {**(parts.update or {}), "style-src": ["'unsafe-inline'"]}
         return parts
+
+
+class DatabaseUnavailableMiddleware:
+    """While the database is unreachable (a restart, a failover), answer 503 with Retry-After
+    rather than a 500: readers see a calm page, partners a JSON error they can retry, and an
+    editor's save is plainly not done. Cached pages are still served: they need no database."""
+
+    RETRY_AFTER_SECONDS = 5
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, (OperationalError, InterfaceError)):
+            return None
+        logger.warning("Database unavailable for %s: %s", request.path, exception.__class__.__name__)
+        if request.path_info.startswith(API_PREFIX):
+            response = JsonResponse(
+                {"detail": "The service is briefly unavailable; please retry shortly.", "code": "unavailable"},
+                status=503,
+            )
+        else:
+            # No request context: context processors could need the database too.
+            response = HttpResponse(render_to_string("503.html"), status=503)
+        response["Retry-After"] = str(self.RETRY_AFTER_SECONDS)
+        add_never_cache_headers(response)
+        return response

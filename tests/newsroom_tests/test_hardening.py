@@ -91,6 +91,19 @@ def test_server_error_page_leaks_nothing_about_the_failure(settings):
         assert leak not in body
 
 
+def test_an_unreachable_database_gives_a_503_to_retry_not_a_500(settings):
+    settings.ROOT_URLCONF = "tests.newsroom_tests.urls_failing"
+    client = Client(raise_request_exception=False)
+    page = client.get("/db-down/")
+    assert page.status_code == 503 and page["Retry-After"] == "5"
+    assert "Back in a moment" in page.content.decode() and "no-cache" in page["Cache-Control"]
+    api = client.get("/api/v1/db-down/")
+    assert api.status_code == 503 and api["Retry-After"] == "5"
+    assert api.json()["code"] == "unavailable"
+    for body in (page.content.decode(), api.content.decode()):
+        assert "hunter2" not in body and "OperationalError" not in body
+
+
 # --- Admin login lockout --------------------------------------------------------------------
 
 
