@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection, connections, models, transaction
+from django.db.models import Prefetch, prefetch_related_objects
 from django.utils import timezone
 
 from claims.models import Claim, Person, Quote, Rating, Source, Statistic, StatisticValue
@@ -91,6 +92,10 @@ def _fact_pool(size: int):
 def _variants(quotes, statistics, claims):
     """Compiled section texts, each placing a quote, a statistic card, a value and a claim;
     between them they use every block of the pool, so every fact page is public."""
+    values = StatisticValue.objects.filter(statistic__in=statistics)
+    prefetch_related_objects(statistics, Prefetch("values", queryset=values))
+    known = {model: {fact.slug: fact for fact in facts} for model, facts in
+             [(Quote, quotes), (Statistic, statistics), (Claim, claims)]}
     variants = []
     for n in range(len(quotes)):
         quote, statistic, claim = quotes[n], statistics[(n * 7) % len(statistics)], claims[(n * 13) % len(claims)]
@@ -98,7 +103,7 @@ def _variants(quotes, statistics, claims):
             f"{PARAGRAPH}\n\n[[quote:{quote.slug}]]\n\nThe latest count is [[value:{statistic.slug}]], "
             f"up on last year.\n\n[[statistic:{statistic.slug}]]\n\n{PARAGRAPH}\n\n[[claim:{claim.slug}]]"
         )
-        compiled = compile_body(body)
+        compiled = compile_body(body, known=known)
         # Foreign keys as ids: building 100,000s of rows from instances is the slow part.
         blocks = [(position, _block_values(fields)) for position, fields in compiled.blocks]
         variants.append((body, compiled.html, blocks))
@@ -132,8 +137,10 @@ def generate_archive(count: int, *, fact_pool: int = 200, workers: int | None = 
             for n in range(20)
         ]
         writer = _BatchWriter(topics, _variants(quotes, statistics, claims), now=timezone.now())
-    batches = [(first, min(BATCH, start + count - first)) for first in range(start, start + count, BATCH)]
-    workers = min(workers or os.cpu_count() or 1, len(batches))
+    workers = workers or os.cpu_count() or 1
+    size = max(1, min(BATCH, -(-count // workers)))  # every worker gets a share of a small archive
+    batches = [(first, min(size, start + count - first)) for first in range(start, start + count, size)]
+    workers = min(workers, len(batches))
     if workers > 1 and connection.vendor == "postgresql" and not connection.in_atomic_block:
         # Forked children must not share the parent's connection: each opens its own.
         # The writer reaches them through the fork, as it cannot be pickled.

@@ -76,8 +76,12 @@ class CompiledBody:
     blocks: list[tuple[int, dict]] = field(default_factory=list)
 
 
-def compile_body(text: str) -> CompiledBody:
-    """Validate and render a section body; raise ValidationError naming every bad reference."""
+def compile_body(text: str, *, known: dict | None = None) -> CompiledBody:
+    """Validate and render a section body; raise ValidationError naming every bad reference.
+
+    ``known`` ({model: {slug: block}}, statistics with their values prefetched) resolves tokens
+    without queries, for callers compiling many bodies over the same blocks (generate_archive).
+    """
     text = (text or "").replace(MARK_OPEN, "").replace(MARK_CLOSE, "").replace("\r\n", "\n")
     errors: list[str] = []
     tokens: list[Token] = []
@@ -100,7 +104,7 @@ def compile_body(text: str) -> CompiledBody:
     source = "\n".join(lines)
 
     errors.extend(_check_headings(source))
-    resolved = _resolve(tokens, errors)
+    resolved = _resolve(tokens, errors, known or {})
     if errors:
         raise ValidationError(errors)
 
@@ -155,10 +159,13 @@ def _check_headings(source: str) -> list[str]:
     return []
 
 
-def _resolve(tokens: list[Token], errors: list[str]) -> list[tuple[int, dict]]:
+def _resolve(tokens: list[Token], errors: list[str], known: dict) -> list[tuple[int, dict]]:
     """Look up every referenced block: one query per kind of block, however many tokens."""
     found: dict[type, dict[str, object]] = {}
     for model in {TARGETS[t.kind] for t in tokens}:
+        if model in known:
+            found[model] = known[model]
+            continue
         slugs = {t.slug for t in tokens if TARGETS[t.kind] is model}
         queryset = model.objects.filter(slug__in=slugs)
         if model is Statistic:
