@@ -19,8 +19,21 @@ class FactViewSet(ReadOnlyViewSet):
     ordering = ("-updated_at",)
     ordering_fields = ["updated_at", "created_at"]
 
+    list_serializer_class = None
+
+    def get_serializer_class(self):
+        return self.list_serializer_class if self.action == "list" else self.serializer_class
+
+    def get_queryset(self):
+        facts = self.facts()
+        return facts if self.action == "list" else facts.with_public_uses()
+
+    def facts(self):
+        raise NotImplementedError
+
     def get_last_modified(self, fact):
-        uses = [explainer.updated_at for explainer in fact.public_stories]
+        # Only a block's own page lists its stories (lists honour only If-None-Match).
+        uses = [explainer.updated_at for explainer in fact.public_stories] if hasattr(fact, "public_uses") else []
         return newest(fact.updated_at, *uses, *self.related_times(fact))
 
     def related_times(self, fact):
@@ -56,10 +69,11 @@ class SourceViewSet(ReadOnlyViewSet):
 @documented("quote", "quotes used in published explainers")
 class QuoteViewSet(FactViewSet):
     serializer_class = serializers.QuoteWithUsesSerializer
+    list_serializer_class = serializers.QuoteInListSerializer
     filterset_class = filters.QuoteFilter
 
-    def get_queryset(self):
-        return Quote.objects.public().select_related("speaker", "source").with_public_uses()
+    def facts(self):
+        return Quote.objects.public().select_related("speaker", "source")
 
     def related_times(self, quote):
         return [quote.speaker.updated_at, quote.source.updated_at if quote.source else None]
@@ -68,15 +82,11 @@ class QuoteViewSet(FactViewSet):
 @documented("statistic", "statistics used in published explainers, with their history")
 class StatisticViewSet(FactViewSet):
     serializer_class = serializers.StatisticWithUsesSerializer
+    list_serializer_class = serializers.StatisticInListSerializer
     filterset_class = filters.StatisticFilter
 
-    def get_queryset(self):
-        return (
-            Statistic.objects.public()
-            .select_related("source")
-            .prefetch_related("values")
-            .with_public_uses()
-        )
+    def facts(self):
+        return Statistic.objects.public().select_related("source").prefetch_related("values")
 
     def related_times(self, statistic):
         return [statistic.source.updated_at, *(v.recorded_at for v in statistic.history)]
@@ -85,15 +95,11 @@ class StatisticViewSet(FactViewSet):
 @documented("claim", "checked claims used in published explainers, with their rating")
 class ClaimViewSet(FactViewSet):
     serializer_class = serializers.ClaimWithUsesSerializer
+    list_serializer_class = serializers.ClaimInListSerializer
     filterset_class = filters.ClaimFilter
 
-    def get_queryset(self):
-        return (
-            Claim.objects.public()
-            .select_related("rating", "claimant")
-            .prefetch_related("sources")
-            .with_public_uses()
-        )
+    def facts(self):
+        return Claim.objects.public().select_related("rating", "claimant").prefetch_related("sources")
 
     def related_times(self, claim):
         claimant = claim.claimant.updated_at if claim.claimant else None

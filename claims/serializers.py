@@ -112,7 +112,18 @@ class ClaimSerializer(ModelSerializer):
         ]  # fmt: skip
 
 
-class UsesMixin(serializers.Serializer):
+class UsedInLinkMixin(serializers.Serializer):
+    used_in_url = serializers.SerializerMethodField(
+        help_text="Every published explainer that uses it: the explainers list, filtered"
+    )
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_used_in_url(self, fact) -> str:
+        url = reverse("api:explainer-list", request=self.context.get("request"))
+        return f"{url}?{urlencode({fact.token_kind: fact.slug})}"
+
+
+class UsesMixin(UsedInLinkMixin):
     used_in = UsedInSerializer(
         source="public_stories",
         many=True,
@@ -122,14 +133,23 @@ class UsesMixin(serializers.Serializer):
     used_in_count = serializers.IntegerField(
         source="public_story_count", help_text="How many published explainers use it"
     )
-    used_in_url = serializers.SerializerMethodField(
-        help_text="Every published explainer that uses it: the explainers list, filtered"
-    )
 
-    @extend_schema_field(OpenApiTypes.URI)
-    def get_used_in_url(self, fact) -> str:
-        url = reverse("api:explainer-list", request=self.context.get("request"))
-        return f"{url}?{urlencode({fact.token_kind: fact.slug})}"
+
+# In lists, a link to the stories using each block: counting them for a page of 100 blocks
+# would cost more than the rest of the page.
+class QuoteInListSerializer(UsedInLinkMixin, QuoteSerializer):
+    class Meta(QuoteSerializer.Meta):
+        fields = [*QuoteSerializer.Meta.fields, "used_in_url"]
+
+
+class StatisticInListSerializer(UsedInLinkMixin, StatisticSerializer):
+    class Meta(StatisticSerializer.Meta):
+        fields = [*StatisticSerializer.Meta.fields, "used_in_url"]
+
+
+class ClaimInListSerializer(UsedInLinkMixin, ClaimSerializer):
+    class Meta(ClaimSerializer.Meta):
+        fields = [*ClaimSerializer.Meta.fields, "used_in_url"]
 
 
 class QuoteWithUsesSerializer(UsesMixin, QuoteSerializer):
