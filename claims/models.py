@@ -237,13 +237,17 @@ class FactBlock(TimestampedModel):
         return getattr(self, USAGE_RELATION).for_usage_list()
 
     def published_stories(self):
-        """Published stories using this block, each once, newest first: to count and to page.
+        """Published stories using this block, each once, newest first: to count and to page
+        (rows: ``stories_in()`` makes a page of them explainers).
 
         A story that uses the block in several sections is one story; drafts, scheduled,
         archived stories and working copies are never among them.
         """
-        uses = getattr(self, USAGE_RELATION).published()
-        return uses.explainers().published().order_by("-published_at", "-pk")
+        return getattr(self, USAGE_RELATION).published().newest_explainers()
+
+    def stories_in(self, rows) -> list:
+        """Explainers (id, slug, title, kind, published_at only) from ``published_stories()`` rows."""
+        return getattr(self, USAGE_RELATION).as_explainers(rows)
 
     @property
     def public_stories(self) -> list:

@@ -41,6 +41,7 @@ def claim_detail(request, slug):
 def _fact_page(request, template, fact, **context):
     """A fact page lists the stories using it a page at a time (``?page=N``), newest first."""
     used_in = paginate(request, fact.published_stories(), USED_IN_PAGE_SIZE)
+    used_in.object_list = fact.stories_in(used_in.object_list)
     return render(request, template, {"fact": fact, "used_in": used_in, **context})
 
 

@@ -4,7 +4,7 @@ import re
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Prefetch, Q
+from django.db.models import Max, Prefetch, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -385,6 +385,37 @@ class SectionBlockQuerySet(models.QuerySet):
     def explainers(self):
         """The explainers these rows place blocks in, each once (an IN subquery, no duplicates)."""
         return Explainer.objects.filter(pk__in=self.values("section__explainer"))
+
+    def newest_explainers(self):
+        """The explainers these rows are in, each once, newest first, as lightweight rows
+        (id, slug, title, kind, published_at: what a list of them shows); ``as_explainers()``
+        turns a slice of them into Explainer instances.
+
+        Grouped from the rows' side, and ordered by an aggregate, so the cost follows how many
+        rows there are. Asked as "the newest explainers that have such rows", PostgreSQL walked
+        the archive back from its newest story: 1.6 s at 80,000 stories for a fact only an old
+        story uses.
+        """
+        story = "section__explainer__"
+        return (
+            self.values(*(story + name for name in ("id", "slug", "title", "kind")))
+            .annotate(newest=Max(story + "published_at"))
+            .order_by("-newest", f"-{story}id")
+        )
+
+    @staticmethod
+    def as_explainers(rows) -> list["Explainer"]:
+        story = "section__explainer__"
+        return [
+            Explainer(
+                id=row[story + "id"],
+                slug=row[story + "slug"],
+                title=row[story + "title"],
+                kind=row[story + "kind"],
+                published_at=row["newest"],
+            )
+            for row in rows
+        ]
 
     def story_ids(self):
         """The ids of the stories these rows are in: a working copy's rows count for its story."""

@@ -159,10 +159,12 @@ def _search_postgres(results: Results) -> None:
         .filter(document=query)
         .annotate(rank=SearchRank(section_vector(), query))
     )
+    # Each side of the OR is found through its own GIN index; "document matches OR id in
+    # (sections)" on the explainer itself made PostgreSQL compute every story's vector instead.
+    matching_explainers = Explainer.objects.annotate(document=explainer_vector()).filter(document=query)
     explainers = (
         Explainer.objects.published()
-        .annotate(document=explainer_vector())
-        .filter(Q(document=query) | Q(pk__in=matching_sections.values("explainer")))
+        .filter(Q(pk__in=matching_explainers.values("pk")) | Q(pk__in=matching_sections.values("explainer")))
         .annotate(
             section_rank=Subquery(
                 matching_sections.filter(explainer=OuterRef("pk")).order_by("-rank").values(

@@ -9,6 +9,7 @@ from tests.factories import ClaimFactory, PersonFactory, QuoteFactory, Statistic
 
 pytestmark = pytest.mark.django_db
 PAYLOAD = '<script>alert(1)</script>"><img src=x onerror=alert(1)>'
+SHORT = "<script>x</script>"  # for fields of 30 characters
 
 
 def test_every_text_is_escaped_and_quotes_keep_their_paragraphs():
@@ -16,7 +17,7 @@ def test_every_text_is_escaped_and_quotes_keep_their_paragraphs():
     quote = QuoteFactory(text=f"{PAYLOAD}\n\nSecond paragraph", context=PAYLOAD, speaker=speaker)
     html = cards.quote_card(quote) + cards.said_inline(quote)
     claim = ClaimFactory(text=PAYLOAD, explanation=PAYLOAD)
-    statistic = StatisticFactory(label=PAYLOAD, unit=PAYLOAD, qualifier=PAYLOAD)
+    statistic = StatisticFactory(label=PAYLOAD, unit=SHORT, qualifier=SHORT)
     html += cards.claim_card(claim) + cards.statistic_card(statistic, statistic.current)
     html += cards.value_inline(statistic, statistic.current)
     assert "<script>" not in html and "<img" not in html
