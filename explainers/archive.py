@@ -94,8 +94,10 @@ def _variants(quotes, statistics, claims):
     between them they use every block of the pool, so every fact page is public."""
     values = StatisticValue.objects.filter(statistic__in=statistics)
     prefetch_related_objects(statistics, Prefetch("values", queryset=values))
-    known = {model: {fact.slug: fact for fact in facts} for model, facts in
-             [(Quote, quotes), (Statistic, statistics), (Claim, claims)]}
+    known = {
+        model: {fact.slug: fact for fact in facts}
+        for model, facts in [(Quote, quotes), (Statistic, statistics), (Claim, claims)]
+    }
     variants = []
     for n in range(len(quotes)):
         quote, statistic, claim = quotes[n], statistics[(n * 7) % len(statistics)], claims[(n * 13) % len(claims)]
