@@ -69,7 +69,7 @@ class SourceViewSet(ReadOnlyViewSet):
 @documented("quote", "quotes used in published explainers")
 class QuoteViewSet(FactViewSet):
     serializer_class = serializers.QuoteWithUsesSerializer
-    list_serializer_class = serializers.QuoteInListSerializer
+    list_serializer_class = serializers.QuoteListedSerializer
     filterset_class = filters.QuoteFilter
 
     def facts(self):
@@ -82,7 +82,7 @@ class QuoteViewSet(FactViewSet):
 @documented("statistic", "statistics used in published explainers, with their history")
 class StatisticViewSet(FactViewSet):
     serializer_class = serializers.StatisticWithUsesSerializer
-    list_serializer_class = serializers.StatisticInListSerializer
+    list_serializer_class = serializers.StatisticListedSerializer
     filterset_class = filters.StatisticFilter
 
     def facts(self):
@@ -95,7 +95,7 @@ class StatisticViewSet(FactViewSet):
 @documented("claim", "checked claims used in published explainers, with their rating")
 class ClaimViewSet(FactViewSet):
     serializer_class = serializers.ClaimWithUsesSerializer
-    list_serializer_class = serializers.ClaimInListSerializer
+    list_serializer_class = serializers.ClaimListedSerializer
     filterset_class = filters.ClaimFilter
 
     def facts(self):

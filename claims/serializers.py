@@ -137,17 +137,17 @@ class UsesMixin(UsedInLinkMixin):
 
 # In lists, a link to the stories using each block: counting them for a page of 100 blocks
 # would cost more than the rest of the page.
-class QuoteInListSerializer(UsedInLinkMixin, QuoteSerializer):
+class QuoteListedSerializer(UsedInLinkMixin, QuoteSerializer):
     class Meta(QuoteSerializer.Meta):
         fields = [*QuoteSerializer.Meta.fields, "used_in_url"]
 
 
-class StatisticInListSerializer(UsedInLinkMixin, StatisticSerializer):
+class StatisticListedSerializer(UsedInLinkMixin, StatisticSerializer):
     class Meta(StatisticSerializer.Meta):
         fields = [*StatisticSerializer.Meta.fields, "used_in_url"]
 
 
-class ClaimInListSerializer(UsedInLinkMixin, ClaimSerializer):
+class ClaimListedSerializer(UsedInLinkMixin, ClaimSerializer):
     class Meta(ClaimSerializer.Meta):
         fields = [*ClaimSerializer.Meta.fields, "used_in_url"]
 

@@ -303,10 +303,11 @@ def documented(name: str, plural: str):
     """Summaries, and the JSON errors each endpoint can answer with, in the schema."""
 
     def decorate(viewset):
-        responses = {200: viewset.serializer_class, **ERROR_RESPONSES}
+        one = viewset.serializer_class
+        many = getattr(viewset, "list_serializer_class", None) or one  # a list's items may be leaner
         return extend_schema_view(
-            list=extend_schema(summary=f"List {plural}", responses=responses),
-            retrieve=extend_schema(summary=f"One {name}", responses=responses),
+            list=extend_schema(summary=f"List {plural}", responses={200: many, **ERROR_RESPONSES}),
+            retrieve=extend_schema(summary=f"One {name}", responses={200: one, **ERROR_RESPONSES}),
         )(viewset)
 
     return decorate

@@ -35,3 +35,23 @@ def test_docs_page_works_offline():
     for asset in assets:
         if asset.startswith("/static/"):
             assert APIClient().get(asset).status_code == 200, asset
+
+
+@pytest.mark.parametrize("kind", ["quotes", "statistics", "claims"])
+def test_schema_says_lists_link_to_a_facts_stories_and_its_own_endpoint_lists_them(kind):
+    schema = yaml.safe_load(APIClient().get("/api/v1/schema/").content)
+    components = schema["components"]["schemas"]
+
+    def item(path):
+        ref = schema["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+        body = components[ref.rsplit("/", 1)[1]]
+        if "results" in body["properties"]:
+            ref = body["properties"]["results"]["items"]["$ref"]
+            body = components[ref.rsplit("/", 1)[1]]
+        return body
+
+    listed, own = item(f"/api/v1/{kind}/"), item(f"/api/v1/{kind}/{{slug}}/")
+    assert "used_in_url" in listed["required"] and "used_in" not in listed["properties"]
+    assert {"used_in", "used_in_count", "used_in_url"} <= set(own["required"])
+    names = {p["name"] for p in schema["paths"]["/api/v1/explainers/"]["get"]["parameters"]}
+    assert {"quote", "statistic", "claim"} <= names
