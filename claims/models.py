@@ -80,6 +80,15 @@ class SourceQuerySet(models.QuerySet):
         )
 
 
+    def public_with_counts(self):
+        """``public()`` decided from the totals of ``with_public_fact_counts()``: for one source
+        (its page) this costs a few milliseconds, where ``public()``'s three-way OR made
+        PostgreSQL test every fact block in the archive (200 ms with 600 of them)."""
+        return self.with_public_fact_counts().filter(
+            Q(public_quote_count__gt=0) | Q(public_statistic_count__gt=0) | Q(public_claim_count__gt=0)
+        )
+
+
 def _count(queryset):
     """How many rows a correlated queryset has, as a scalar subquery (0, never NULL)."""
     counted = queryset.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")

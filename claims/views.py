@@ -59,7 +59,7 @@ class FirstOf:
 
 def source_detail(request, slug):
     """A source's public figures, quotes and claims: the first SOURCE_LIST_SIZE of each."""
-    source = get_object_or_404(Source.objects.public().with_public_fact_counts(), slug=slug)
+    source = get_object_or_404(Source.objects.public_with_counts(), slug=slug)
     statistics = source.statistics.public().prefetch_related("values").order_by("label", "pk")
     quotes = source.quotes.public().select_related("speaker").order_by(
         "-said_on", "speaker__name", "pk"

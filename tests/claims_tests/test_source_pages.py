@@ -107,3 +107,19 @@ def test_source_page_query_count_does_not_grow_with_its_facts(
 
     assert few.context["statistics"].total == 3 and many.context["statistics"].total == 30
     assert many.context["claims"].total == 30 and len(many.context["claims"].items) == 3
+
+
+def test_a_source_page_is_public_exactly_when_the_source_is():
+    from claims.models import Source
+
+    by_quote, by_statistic, by_claim, draft_only, unused = (SourceFactory() for _ in range(5))
+    quote, statistic = QuoteFactory(source=by_quote), StatisticFactory(source=by_statistic)
+    claim = ClaimFactory()
+    claim.sources.add(by_claim)
+    hidden = StatisticFactory(source=draft_only)
+    add_section(ExplainerFactory(published=True), f"[[quote:{quote.slug}]]\n\n[[statistic:{statistic.slug}]]\n\n[[claim:{claim.slug}]]")
+    for trait in ({}, {"scheduled": True}, {"archived": True}, {"in_review": True}):
+        add_section(ExplainerFactory(**trait), f"[[statistic:{hidden.slug}]]")
+    public = {by_quote.pk, by_statistic.pk, by_claim.pk}
+    assert set(Source.objects.public().values_list("pk", flat=True)) == public
+    assert set(Source.objects.public_with_counts().values_list("pk", flat=True)) == public
