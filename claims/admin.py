@@ -16,8 +16,17 @@ from newsroom import audit, pagecache
 from newsroom.audit import display_name
 from newsroom.models import AuditEntry
 
-from .models import USAGE_RELATION, Claim, ClaimSource, Person, Quote, Rating, Source, Statistic, StatisticValue
-
+from .models import (
+    USAGE_RELATION,
+    Claim,
+    ClaimSource,
+    Person,
+    Quote,
+    Rating,
+    Source,
+    Statistic,
+    StatisticValue,
+)
 
 USED_IN_LIMIT = 50
 
@@ -165,7 +174,14 @@ class FactBlockAdmin(RefuseDeletingWhatStoriesUse, admin.ModelAdmin):
     """What every fact block's admin shares: where it is used, how often, review and checking."""
 
     form = FactBlockForm
-    readonly_fields = ["used_in", "checked_on", "checked_by", "created_at", "updated_at", "updated_by"]
+    readonly_fields = [
+        "used_in",
+        "checked_on",
+        "checked_by",
+        "created_at",
+        "updated_at",
+        "updated_by",
+    ]
     review_fieldset = ("Checking", {"fields": ["checked_on", "checked_by", "review_by"]})
     usage_fieldset = (
         "Where it is used",
@@ -211,7 +227,9 @@ class FactBlockAdmin(RefuseDeletingWhatStoriesUse, admin.ModelAdmin):
     @admin.action(description="Mark selected as checked today")
     def mark_checked(self, request, queryset):
         if not request.user.has_perm(self.verify_permission()):
-            self.message_user(request, "Only fact-checkers can mark facts as checked.", messages.ERROR)
+            self.message_user(
+                request, "Only fact-checkers can mark facts as checked.", messages.ERROR
+            )
             return
         today = timezone.localdate()
         for obj in queryset:
@@ -320,7 +338,11 @@ class RatingAdmin(pagecache.RefreshPagesShowingIt, admin.ModelAdmin):
 class QuoteAdmin(FactBlockAdmin):
     list_display = ["__str__", "speaker", "said_on", "source", "uses_count", "review_by"]
     list_select_related = ["speaker", "source"]
-    list_filter = [("speaker", admin.RelatedOnlyFieldListFilter), ("source", admin.RelatedOnlyFieldListFilter), "said_on"]
+    list_filter = [
+        ("speaker", admin.RelatedOnlyFieldListFilter),
+        ("source", admin.RelatedOnlyFieldListFilter),
+        "said_on",
+    ]
     search_fields = ["text", "slug", "speaker__name", "context"]
     autocomplete_fields = ["speaker", "source"]
     prepopulated_fields = {"slug": ["text"]}
@@ -403,9 +425,13 @@ class StatisticAdmin(FactBlockAdmin):
 
     def get_queryset(self, request):
         latest = StatisticValue.objects.filter(statistic=OuterRef("pk")).order_by("-as_of")
-        return super().get_queryset(request).annotate(
-            current_value=Subquery(latest.values("value")[:1]),
-            current_as_of=Subquery(latest.values("as_of")[:1]),
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                current_value=Subquery(latest.values("value")[:1]),
+                current_as_of=Subquery(latest.values("as_of")[:1]),
+            )
         )
 
     @admin.display(description="Current value")

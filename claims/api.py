@@ -33,7 +33,11 @@ class FactViewSet(ReadOnlyViewSet):
 
     def get_last_modified(self, fact):
         # Only a block's own page lists its stories (lists honour only If-None-Match).
-        uses = [explainer.updated_at for explainer in fact.public_stories] if hasattr(fact, "public_uses") else []
+        uses = (
+            [explainer.updated_at for explainer in fact.public_stories]
+            if hasattr(fact, "public_uses")
+            else []
+        )
         return newest(fact.updated_at, *uses, *self.related_times(fact))
 
     def related_times(self, fact):
@@ -99,7 +103,9 @@ class ClaimViewSet(FactViewSet):
     filterset_class = filters.ClaimFilter
 
     def facts(self):
-        return Claim.objects.public().select_related("rating", "claimant").prefetch_related("sources")
+        return (
+            Claim.objects.public().select_related("rating", "claimant").prefetch_related("sources")
+        )
 
     def related_times(self, claim):
         claimant = claim.claimant.updated_at if claim.claimant else None

@@ -41,16 +41,28 @@ def _time(day) -> SafeString:
 
 def quote_card(quote, *, on_fact_page: bool = False) -> SafeString:
     speaker, source = quote.speaker, quote.source
-    role = format_html('<span class="card__role">, {}</span>', speaker.description) if speaker.description else ""
+    role = (
+        format_html('<span class="card__role">, {}</span>', speaker.description)
+        if speaker.description
+        else ""
+    )
     meta = [capfirst(quote.context) if quote.context else ""]
     if quote.said_on:
         meta.append(_join(", " if quote.context else "", _time(quote.said_on)))
     if source:
-        meta.append(format_html(' · Source: <a href="{}">{}</a>', source.get_absolute_url(), source.publisher))
-    more = "" if on_fact_page else format_html(
-        '<a class="card__more" href="{}">About this quote<span class="visually-hidden"> by {}</span></a>',
-        quote.get_absolute_url(),
-        speaker.name,
+        meta.append(
+            format_html(
+                ' · Source: <a href="{}">{}</a>', source.get_absolute_url(), source.publisher
+            )
+        )
+    more = (
+        ""
+        if on_fact_page
+        else format_html(
+            '<a class="card__more" href="{}">About this quote<span class="visually-hidden"> by {}</span></a>',
+            quote.get_absolute_url(),
+            speaker.name,
+        )
     )
     return format_html(
         '\n<figure class="card card--quote">\n  <blockquote class="card__quote">{}</blockquote>\n'
@@ -72,29 +84,44 @@ def said_inline(quote) -> SafeString:
     if quote.source:
         title += f". Source: {quote.source.publisher}"
     return format_html(
-        '<q class="quote-inline"><a href="{}" title="{}">{}</a></q>', quote.get_absolute_url(), title, quote.text
+        '<q class="quote-inline"><a href="{}" title="{}">{}</a></q>',
+        quote.get_absolute_url(),
+        title,
+        quote.text,
     )
 
 
 def statistic_card(statistic, value, *, newer=None, on_fact_page: bool = False) -> SafeString:
     as_of = value.as_of if value else None
     qualifier = (
-        format_html('<span class="stat__qualifier">{}</span> ', statistic.qualifier) if statistic.qualifier else ""
+        format_html('<span class="stat__qualifier">{}</span> ', statistic.qualifier)
+        if statistic.qualifier
+        else ""
     )
-    unit = format_html(' <span class="stat__unit">{}</span>', statistic.unit) if statistic.unit else ""
+    unit = (
+        format_html(' <span class="stat__unit">{}</span>', statistic.unit) if statistic.unit else ""
+    )
     period = format_html("{}, as of", capfirst(value.period)) if value and value.period else "As of"
-    newer_note = "" if not newer else format_html(
-        '<span class="stat__newer">This figure is as it stood on {}. A newer figure is available: '
-        '<a href="{}">{} as of {}</a>.</span>',
-        date(as_of, LONG_DATE),
-        statistic.get_absolute_url(),
-        newer.display,
-        date(newer.as_of, LONG_DATE),
+    newer_note = (
+        ""
+        if not newer
+        else format_html(
+            '<span class="stat__newer">This figure is as it stood on {}. A newer figure is available: '
+            '<a href="{}">{} as of {}</a>.</span>',
+            date(as_of, LONG_DATE),
+            statistic.get_absolute_url(),
+            newer.display,
+            date(newer.as_of, LONG_DATE),
+        )
     )
-    more = "" if on_fact_page else format_html(
-        '<a class="card__more" href="{}">About this figure<span class="visually-hidden">: {}</span></a>',
-        statistic.get_absolute_url(),
-        statistic.label,
+    more = (
+        ""
+        if on_fact_page
+        else format_html(
+            '<a class="card__more" href="{}">About this figure<span class="visually-hidden">: {}</span></a>',
+            statistic.get_absolute_url(),
+            statistic.label,
+        )
     )
     source = statistic.source
     return format_html(
@@ -143,15 +170,23 @@ def value_inline(statistic, value, *, newer=None) -> SafeString:
 
 def claim_card(claim, *, on_fact_page: bool = False) -> SafeString:
     rating = claim.rating
-    text = "" if on_fact_page else format_html(
-        '<blockquote class="card__claim"><p>{}</p></blockquote>', claim.text
+    text = (
+        ""
+        if on_fact_page
+        else format_html('<blockquote class="card__claim"><p>{}</p></blockquote>', claim.text)
     )
     claimed_on = (
-        format_html(' <span class="card__meta">{}</span>', _time(claim.claimed_on)) if claim.claimed_on else ""
+        format_html(' <span class="card__meta">{}</span>', _time(claim.claimed_on))
+        if claim.claimed_on
+        else ""
     )
-    more = "" if on_fact_page else format_html(
-        '<a class="card__more" href="{}">How we checked this<span class="visually-hidden"> claim</span></a>',
-        claim.get_absolute_url(),
+    more = (
+        ""
+        if on_fact_page
+        else format_html(
+            '<a class="card__more" href="{}">How we checked this<span class="visually-hidden"> claim</span></a>',
+            claim.get_absolute_url(),
+        )
     )
     return format_html(
         '\n<figure class="card card--claim">\n'

@@ -59,7 +59,9 @@ class QuoteFilter(SearchFilterSet):
         queryset=public_sources, to_field_name="slug", label="The source's slug"
     )
     publisher = filters.CharFilter(
-        field_name="source__publisher", lookup_expr="iexact", label="The source's publisher, exactly"
+        field_name="source__publisher",
+        lookup_expr="iexact",
+        label="The source's publisher, exactly",
     )
     said = filters.DateFromToRangeFilter(field_name="said_on", label="Said between two dates")
 
@@ -75,7 +77,9 @@ class StatisticFilter(SearchFilterSet):
         queryset=public_sources, to_field_name="slug", label="The source's slug"
     )
     publisher = filters.CharFilter(
-        field_name="source__publisher", lookup_expr="iexact", label="The source's publisher, exactly"
+        field_name="source__publisher",
+        lookup_expr="iexact",
+        label="The source's publisher, exactly",
     )
 
     class Meta:
@@ -94,15 +98,33 @@ class ClaimFilter(SearchFilterSet):
     )
     verdict = filters.ChoiceFilter(field_name="rating__verdict", choices=Rating.Verdict.choices)
     source = filters.ModelChoiceFilter(
-        field_name="sources", queryset=public_sources, to_field_name="slug", label="A cited source's slug"
+        field_name="sources",
+        queryset=public_sources,
+        to_field_name="slug",
+        label="A cited source's slug",
     )
-    publisher = filters.CharFilter(method="filter_publisher", label="A cited source's publisher, exactly")
-    claimed = filters.DateFromToRangeFilter(field_name="claimed_on", label="Claimed between two dates")
+    publisher = filters.CharFilter(
+        method="filter_publisher", label="A cited source's publisher, exactly"
+    )
+    claimed = filters.DateFromToRangeFilter(
+        field_name="claimed_on", label="Claimed between two dates"
+    )
 
     class Meta:
         model = Claim
-        fields = ["q", "claimant", "rating", "verdict", "source", "publisher", "claimed", "updated_since"]
+        fields = [
+            "q",
+            "claimant",
+            "rating",
+            "verdict",
+            "source",
+            "publisher",
+            "claimed",
+            "updated_since",
+        ]
 
     def filter_publisher(self, queryset, name, value):
         # A subquery rather than a join, so a claim citing two such sources is listed once.
-        return queryset.filter(pk__in=Claim.objects.filter(sources__publisher__iexact=value).values("pk"))
+        return queryset.filter(
+            pk__in=Claim.objects.filter(sources__publisher__iexact=value).values("pk")
+        )

@@ -79,13 +79,14 @@ class SourceQuerySet(models.QuerySet):
             public_claim_count=_count(Claim.objects.public().filter(sources=OuterRef("pk"))),
         )
 
-
     def public_with_counts(self):
         """``public()`` decided from the totals of ``with_public_fact_counts()``: for one source
         (its page) this costs a few milliseconds, where ``public()``'s three-way OR made
         PostgreSQL test every fact block in the archive (200 ms with 600 of them)."""
         return self.with_public_fact_counts().filter(
-            Q(public_quote_count__gt=0) | Q(public_statistic_count__gt=0) | Q(public_claim_count__gt=0)
+            Q(public_quote_count__gt=0)
+            | Q(public_statistic_count__gt=0)
+            | Q(public_claim_count__gt=0)
         )
 
 
@@ -171,7 +172,10 @@ class FactQuerySet(models.QuerySet):
         newest_first = Window(
             DenseRank(),  # one rank per story, however many sections place the block
             partition_by=F(field),
-            order_by=[F("section__explainer__published_at").desc(), F("section__explainer_id").desc()],
+            order_by=[
+                F("section__explainer__published_at").desc(),
+                F("section__explainer_id").desc(),
+            ],
         )
         places = uses.published().for_usage_list().annotate(story_rank=newest_first)
         stories = (
@@ -185,7 +189,9 @@ class FactQuerySet(models.QuerySet):
         return self.annotate(
             public_story_count=Coalesce(Subquery(stories, output_field=models.IntegerField()), 0)
         ).prefetch_related(
-            Prefetch(USAGE_RELATION, queryset=places.filter(story_rank__lte=limit), to_attr="public_uses")
+            Prefetch(
+                USAGE_RELATION, queryset=places.filter(story_rank__lte=limit), to_attr="public_uses"
+            )
         )
 
     def with_all_uses(self):
@@ -211,9 +217,7 @@ class FactBlock(TimestampedModel):
     checked_on = models.DateField(
         "last checked", null=True, blank=True, help_text="When a fact-checker last verified it"
     )
-    review_by = models.DateField(
-        null=True, blank=True, help_text="Check it again by this date"
-    )
+    review_by = models.DateField(null=True, blank=True, help_text="Check it again by this date")
     checked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -409,7 +413,9 @@ class Claim(FactBlock):
     claimed_on = models.DateField(null=True, blank=True)
     rating = models.ForeignKey(Rating, on_delete=models.PROTECT, related_name="claims")
     explanation = models.TextField(help_text="Why it has this rating")
-    sources = models.ManyToManyField(Source, through="ClaimSource", related_name="claims", blank=True)
+    sources = models.ManyToManyField(
+        Source, through="ClaimSource", related_name="claims", blank=True
+    )
 
     token_kind = "claim"
 
@@ -469,7 +475,9 @@ FACT_MODELS = {model.token_kind: model for model in (Quote, Statistic, Claim)}
 _SCALES = [(Decimal(10) ** 12, "tn"), (Decimal(10) ** 9, "bn"), (Decimal(10) ** 6, "m")]
 
 
-def format_number(value: Decimal, *, display: str = Statistic.Display.FULL, prefix: str = "") -> str:
+def format_number(
+    value: Decimal, *, display: str = Statistic.Display.FULL, prefix: str = ""
+) -> str:
     """Format a figure the way a news style guide would: 50,271 · £1.6bn · 12.5%."""
     value = Decimal(value)
     suffix = ""

@@ -19,7 +19,9 @@ from .models import USED_IN_LIMIT, Claim, Person, Quote, Rating, Source, Statist
 
 
 class PersonSerializer(ModelSerializer):
-    api_url = serializers.HyperlinkedIdentityField(view_name="api:person-detail", lookup_field="slug")
+    api_url = serializers.HyperlinkedIdentityField(
+        view_name="api:person-detail", lookup_field="slug"
+    )
 
     class Meta:
         model = Person
@@ -31,7 +33,9 @@ class SourceSerializer(ModelSerializer):
         source="url", help_text="The original document, on the publisher's site, if online"
     )
     site_url = SiteURLField()
-    api_url = serializers.HyperlinkedIdentityField(view_name="api:source-detail", lookup_field="slug")
+    api_url = serializers.HyperlinkedIdentityField(
+        view_name="api:source-detail", lookup_field="slug"
+    )
 
     class Meta:
         model = Source
@@ -64,14 +68,18 @@ class UsedInSerializer(serializers.Serializer):
     kind = serializers.CharField()
     published_at = DateTimeField()
     site_url = SiteURLField()
-    api_url = serializers.HyperlinkedIdentityField(view_name="api:explainer-detail", lookup_field="slug")
+    api_url = serializers.HyperlinkedIdentityField(
+        view_name="api:explainer-detail", lookup_field="slug"
+    )
 
 
 class QuoteSerializer(ModelSerializer):
     speaker = PersonSerializer()
     source = SourceSerializer(allow_null=True)
     site_url = SiteURLField()
-    api_url = serializers.HyperlinkedIdentityField(view_name="api:quote-detail", lookup_field="slug")
+    api_url = serializers.HyperlinkedIdentityField(
+        view_name="api:quote-detail", lookup_field="slug"
+    )
 
     class Meta:
         model = Quote
@@ -86,7 +94,9 @@ class StatisticSerializer(ModelSerializer):
     source = SourceSerializer()
     current = StatisticValueSerializer(allow_null=True, help_text="The newest value")
     site_url = SiteURLField()
-    api_url = serializers.HyperlinkedIdentityField(view_name="api:statistic-detail", lookup_field="slug")
+    api_url = serializers.HyperlinkedIdentityField(
+        view_name="api:statistic-detail", lookup_field="slug"
+    )
 
     class Meta:
         model = Statistic
@@ -102,7 +112,9 @@ class ClaimSerializer(ModelSerializer):
     rating = RatingSerializer()
     sources = SourceSerializer(many=True)
     site_url = SiteURLField()
-    api_url = serializers.HyperlinkedIdentityField(view_name="api:claim-detail", lookup_field="slug")
+    api_url = serializers.HyperlinkedIdentityField(
+        view_name="api:claim-detail", lookup_field="slug"
+    )
 
     class Meta:
         model = Claim
@@ -161,10 +173,15 @@ class StatisticWithUsesSerializer(UsesMixin, StatisticSerializer):
     history = StatisticValueSerializer(many=True, help_text="Every value, newest first")
 
     class Meta(StatisticSerializer.Meta):
-        fields = [*StatisticSerializer.Meta.fields, "history", "used_in", "used_in_count", "used_in_url"]
+        fields = [
+            *StatisticSerializer.Meta.fields,
+            "history",
+            "used_in",
+            "used_in_count",
+            "used_in_url",
+        ]
 
 
 class ClaimWithUsesSerializer(UsesMixin, ClaimSerializer):
     class Meta(ClaimSerializer.Meta):
         fields = [*ClaimSerializer.Meta.fields, "used_in", "used_in_count", "used_in_url"]
-

@@ -8,11 +8,30 @@ from . import views
 app_name = "claims"
 urlpatterns = [
     path("facts/quotes/<slug:slug>/", cached(fact_tags("quote"))(views.quote_detail), name="quote"),
-    path("facts/statistics/<slug:slug>/", cached(fact_tags("statistic"))(views.statistic_detail), name="statistic"),
+    path(
+        "facts/statistics/<slug:slug>/",
+        cached(fact_tags("statistic"))(views.statistic_detail),
+        name="statistic",
+    ),
     path("facts/claims/<slug:slug>/", cached(fact_tags("claim"))(views.claim_detail), name="claim"),
     path("sources/<slug:slug>/", cached(lists_and_facts_tags)(views.source_detail), name="source"),
-    path("embed/quotes/<slug:slug>/", cached(embed_tags)(views.embed), {"kind": "quote"}, name="embed_quote"),
-    path("embed/statistics/<slug:slug>/", cached(embed_tags)(views.embed), {"kind": "statistic"}, name="embed_statistic"),
-    path("embed/claims/<slug:slug>/", cached(embed_tags)(views.embed), {"kind": "claim"}, name="embed_claim"),
+    path(
+        "embed/quotes/<slug:slug>/",
+        cached(embed_tags)(views.embed),
+        {"kind": "quote"},
+        name="embed_quote",
+    ),
+    path(
+        "embed/statistics/<slug:slug>/",
+        cached(embed_tags)(views.embed),
+        {"kind": "statistic"},
+        name="embed_statistic",
+    ),
+    path(
+        "embed/claims/<slug:slug>/",
+        cached(embed_tags)(views.embed),
+        {"kind": "claim"},
+        name="embed_claim",
+    ),
     path("oembed/", cached(oembed_tags)(views.oembed), name="oembed"),
 ]

@@ -61,11 +61,13 @@ def source_detail(request, slug):
     """A source's public figures, quotes and claims: the first SOURCE_LIST_SIZE of each."""
     source = get_object_or_404(Source.objects.public_with_counts(), slug=slug)
     statistics = source.statistics.public().prefetch_related("values").order_by("label", "pk")
-    quotes = source.quotes.public().select_related("speaker").order_by(
-        "-said_on", "speaker__name", "pk"
+    quotes = (
+        source.quotes.public().select_related("speaker").order_by("-said_on", "speaker__name", "pk")
     )
-    claims = source.claims.public().select_related("rating", "claimant").order_by(
-        "-claimed_on", "text", "pk"
+    claims = (
+        source.claims.public()
+        .select_related("rating", "claimant")
+        .order_by("-claimed_on", "text", "pk")
     )
     context = {
         "source": source,
@@ -95,7 +97,9 @@ def oembed(request):
         raise Http404("Not a fact page on this site.")
     kind, slug = found
     fact = get_object_or_404(embeds.public_facts(kind), slug=slug)
-    width, height = embeds.size(kind, _positive(request, "maxwidth"), _positive(request, "maxheight"))
+    width, height = embeds.size(
+        kind, _positive(request, "maxwidth"), _positive(request, "maxheight")
+    )
     absolute = request.build_absolute_uri
     return JsonResponse(
         {

@@ -34,7 +34,9 @@ class BodyWidget(forms.Textarea):
     """Section text with a search box that inserts fact blocks, so nobody types a slug."""
 
     def __init__(self, attrs=None):
-        super().__init__(attrs={"rows": 12, "class": "vLargeTextField section-body", **(attrs or {})})
+        super().__init__(
+            attrs={"rows": 12, "class": "vLargeTextField section-body", **(attrs or {})}
+        )
 
     def render(self, name, value, attrs=None, renderer=None):
         textarea = super().render(name, value, attrs, renderer)
@@ -96,7 +98,8 @@ class SectionFormSet(forms.BaseInlineFormSet):
                 continue
             if heading in headings:
                 form.add_error(
-                    "heading", "Another section has this heading; each question should be asked once."
+                    "heading",
+                    "Another section has this heading; each question should be asked once.",
                 )
             headings[heading] = form
 
@@ -108,6 +111,7 @@ class SectionFormSet(forms.BaseInlineFormSet):
             if not self._should_delete_form(form) and (form.instance.pk or form.has_changed())
         ]
         big = 10**9
+
         def order(item):
             value = item[1].cleaned_data.get("order")
             return (big if value is None else value, item[0])
@@ -140,7 +144,18 @@ class MediaAdmin(pagecache.RefreshPagesShowingIt, admin.ModelAdmin):
     search_fields = ["title", "caption", "credit", "slug"]
     prepopulated_fields = {"slug": ["title", "caption"]}
     readonly_fields = ["used_in"]
-    fields = ["kind", "title", "caption", "credit", "image", "alt_text", "video_url", "duration", "slug", "used_in"]
+    fields = [
+        "kind",
+        "title",
+        "caption",
+        "credit",
+        "image",
+        "alt_text",
+        "video_url",
+        "duration",
+        "slug",
+        "used_in",
+    ]
 
     @admin.display(boolean=True, description="File")
     def has_file(self, obj):
@@ -192,7 +207,11 @@ class ExplainerForm(forms.ModelForm):
             # It went live while this form was open; readers' version is never edited in place.
             raise forms.ValidationError(conflict_message(self.instance), code="conflict")
         if self.instance.pk:
-            current = Explainer.objects.filter(pk=self.instance.pk).values_list("version", flat=True).first()
+            current = (
+                Explainer.objects.filter(pk=self.instance.pk)
+                .values_list("version", flat=True)
+                .first()
+            )
             base = cleaned.get("base_version")
             if current is not None and base is not None and base != current:
                 raise forms.ValidationError(conflict_message(self.instance), code="conflict")
@@ -264,7 +283,16 @@ class ExplainerAdmin(admin.ModelAdmin):
         (
             None,
             {
-                "fields": ["title", "slug", "kind", "standfirst", "byline", "topics", "hero", "base_version"],
+                "fields": [
+                    "title",
+                    "slug",
+                    "kind",
+                    "standfirst",
+                    "byline",
+                    "topics",
+                    "hero",
+                    "base_version",
+                ],
                 "description": (
                     "Write the headline and standfirst, then the sections below, each under a "
                     "reader's question. To add a quote, statistic, claim or photo, type a few "
@@ -282,7 +310,10 @@ class ExplainerAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         queryset = (
-            super().get_queryset(request).select_related("draft_of", "working_copy").prefetch_related("topics")
+            super()
+            .get_queryset(request)
+            .select_related("draft_of", "working_copy")
+            .prefetch_related("topics")
         )
         match = getattr(request, "resolver_match", None)
         if match and match.url_name and match.url_name.endswith("changelist"):
@@ -346,7 +377,9 @@ class ExplainerAdmin(admin.ModelAdmin):
             and obj.pk not in locked
         ):
             # Lock the row while the form is checked against the version it was opened at.
-            list(Explainer.objects.select_for_update().filter(pk=obj.pk).values_list("pk", flat=True))
+            list(
+                Explainer.objects.select_for_update().filter(pk=obj.pk).values_list("pk", flat=True)
+            )
             locked.add(obj.pk)
         return obj
 
@@ -585,7 +618,9 @@ def revision_diff(a: Revision, b: Revision) -> list[dict]:
                 "label": label,
                 "changed": old_lines != new_lines,
                 "table": mark_safe(  # HtmlDiff escapes the text it is given
-                    differ.make_table(old_lines, new_lines, f"Revision {a.number}", f"Revision {b.number}")
+                    differ.make_table(
+                        old_lines, new_lines, f"Revision {a.number}", f"Revision {b.number}"
+                    )
                 ),
             }
         )
@@ -594,7 +629,13 @@ def revision_diff(a: Revision, b: Revision) -> list[dict]:
         old, new = a.content.get(name), b.content.get(name)
         if isinstance(old, list) or isinstance(new, list):
             old, new = ", ".join(old or []), ", ".join(new or [])
-        add(Explainer._meta.get_field(name).verbose_name.capitalize() if name != "topics" else "Topics", old, new)
+        add(
+            Explainer._meta.get_field(name).verbose_name.capitalize()
+            if name != "topics"
+            else "Topics",
+            old,
+            new,
+        )
     old_sections, new_sections = a.content.get("sections", []), b.content.get("sections", [])
     for index in range(max(len(old_sections), len(new_sections))):
         old = old_sections[index] if index < len(old_sections) else {"heading": "", "body": ""}
@@ -620,7 +661,9 @@ class CorrectionAdmin(admin.ModelAdmin):
         return request.user.has_perm("explainers.correct_explainer")
 
     def has_change_permission(self, request, obj=None):
-        return request.user.has_perm("explainers.correct_explainer") and (obj is None or not obj.automatic)
+        return request.user.has_perm("explainers.correct_explainer") and (
+            obj is None or not obj.automatic
+        )
 
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)
@@ -631,9 +674,16 @@ class CorrectionAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if change:
             super().save_model(request, obj, form, change)
-            audit.record(actor=request.user, action="corrected", obj=obj.explainer, message="Edited a public note")
+            audit.record(
+                actor=request.user,
+                action="corrected",
+                obj=obj.explainer,
+                message="Edited a public note",
+            )
             return
-        note = publishing.add_correction(obj.explainer, kind=obj.kind, text=obj.text, by=request.user)
+        note = publishing.add_correction(
+            obj.explainer, kind=obj.kind, text=obj.text, by=request.user
+        )
         obj.pk = note.pk
 
 
@@ -668,7 +718,9 @@ def search_blocks(term: str) -> list[dict]:
 
     quotes = Quote.objects.select_related("speaker")
     if term:
-        quotes = quotes.filter(Q(text__icontains=term) | Q(speaker__name__icontains=term) | Q(slug__icontains=term))
+        quotes = quotes.filter(
+            Q(text__icontains=term) | Q(speaker__name__icontains=term) | Q(slug__icontains=term)
+        )
     options = []
     for quote in quotes[:PICKER_LIMIT]:
         options.append((f"[[quote:{quote.slug}]]", f"Quote card · {quote}"))
@@ -682,8 +734,12 @@ def search_blocks(term: str) -> list[dict]:
     for stat in statistics[:PICKER_LIMIT]:
         current = stat.current
         shown = current.display if current else "no value yet"
-        options.append((f"[[statistic:{stat.slug}]]", f"Statistic card (live) · {stat.label} · {shown}"))
-        options.append((f"[[value:{stat.slug}]]", f"Value in a sentence (live) · {shown} · {stat.label}"))
+        options.append(
+            (f"[[statistic:{stat.slug}]]", f"Statistic card (live) · {stat.label} · {shown}")
+        )
+        options.append(
+            (f"[[value:{stat.slug}]]", f"Value in a sentence (live) · {shown} · {stat.label}")
+        )
         if current:
             options.append(
                 (
@@ -697,12 +753,20 @@ def search_blocks(term: str) -> list[dict]:
     if term:
         claims = claims.filter(Q(text__icontains=term) | Q(slug__icontains=term))
     groups.append(
-        ("Claims", [(f"[[claim:{c.slug}]]", f"Claim card · {c} · {c.rating}") for c in claims[:PICKER_LIMIT]])
+        (
+            "Claims",
+            [
+                (f"[[claim:{c.slug}]]", f"Claim card · {c} · {c.rating}")
+                for c in claims[:PICKER_LIMIT]
+            ],
+        )
     )
 
     media = Media.objects.all()
     if term:
-        media = media.filter(Q(title__icontains=term) | Q(caption__icontains=term) | Q(slug__icontains=term))
+        media = media.filter(
+            Q(title__icontains=term) | Q(caption__icontains=term) | Q(slug__icontains=term)
+        )
     groups.append(("Media", [(f"[[media:{m.slug}]]", str(m)) for m in media[:PICKER_LIMIT]]))
 
     return [
@@ -710,7 +774,6 @@ def search_blocks(term: str) -> list[dict]:
         for label, options in groups
         if options
     ]
-
 
 
 # Stories react to a statistic's new value (automatic update notes). The claims app knows nothing

@@ -44,7 +44,8 @@ def _fact_pool(size: int):
     """People, sources, quotes, statistics and claims shared by every generated story."""
     rating = Rating.objects.order_by("pk").first()
     people = Person.objects.bulk_create(
-        Person(name=f"Archive Speaker {n}", slug=f"archive-person-{n}", role="Minister") for n in range(size)
+        Person(name=f"Archive Speaker {n}", slug=f"archive-person-{n}", role="Minister")
+        for n in range(size)
     )
     sources = Source.objects.bulk_create(
         Source(
@@ -66,11 +67,18 @@ def _fact_pool(size: int):
         for n in range(size)
     )
     statistics = Statistic.objects.bulk_create(
-        Statistic(slug=f"archive-statistic-{n}", label=f"Things counted {n}", unit="people", source=sources[n])
+        Statistic(
+            slug=f"archive-statistic-{n}",
+            label=f"Things counted {n}",
+            unit="people",
+            source=sources[n],
+        )
         for n in range(size)
     )
     StatisticValue.objects.bulk_create(
-        StatisticValue(statistic=statistic, value=Decimal(1000 + n * 37), as_of=datetime.date(2025, 8, 11))
+        StatisticValue(
+            statistic=statistic, value=Decimal(1000 + n * 37), as_of=datetime.date(2025, 8, 11)
+        )
         for n, statistic in enumerate(statistics)
     )
     claims = Claim.objects.bulk_create(
@@ -84,7 +92,8 @@ def _fact_pool(size: int):
         for n in range(size)
     )
     Claim.sources.through.objects.bulk_create(
-        Claim.sources.through(claim_id=claim.pk, source_id=sources[n].pk) for n, claim in enumerate(claims)
+        Claim.sources.through(claim_id=claim.pk, source_id=sources[n].pk)
+        for n, claim in enumerate(claims)
     )
     return quotes, statistics, claims
 
@@ -100,7 +109,11 @@ def _variants(quotes, statistics, claims):
     }
     variants = []
     for n in range(len(quotes)):
-        quote, statistic, claim = quotes[n], statistics[(n * 7) % len(statistics)], claims[(n * 13) % len(claims)]
+        quote, statistic, claim = (
+            quotes[n],
+            statistics[(n * 7) % len(statistics)],
+            claims[(n * 13) % len(claims)],
+        )
         body = (
             f"{PARAGRAPH}\n\n[[quote:{quote.slug}]]\n\nThe latest count is [[value:{statistic.slug}]], "
             f"up on last year.\n\n[[statistic:{statistic.slug}]]\n\n{PARAGRAPH}\n\n[[claim:{claim.slug}]]"
@@ -119,7 +132,9 @@ def _block_values(fields: dict) -> tuple:
     return tuple(ids.get(column) for column in BLOCK_COLUMNS)
 
 
-def generate_archive(count: int, *, fact_pool: int = 200, workers: int | None = None) -> ArchiveReport:
+def generate_archive(
+    count: int, *, fact_pool: int = 200, workers: int | None = None
+) -> ArchiveReport:
     """Create ``count`` published explainers with sections and shared fact blocks.
 
     On PostgreSQL, outside a transaction, batches are written by ``workers`` processes at once
@@ -129,19 +144,27 @@ def generate_archive(count: int, *, fact_pool: int = 200, workers: int | None = 
     started = time.monotonic()
     with transaction.atomic():
         start = Explainer.objects.filter(slug__startswith="archive-").count()
-        quotes, statistics, claims = _fact_pool(fact_pool) if start == 0 else (
-            list(Quote.objects.filter(slug__startswith="archive-").order_by("pk")),
-            list(Statistic.objects.filter(slug__startswith="archive-").order_by("pk")),
-            list(Claim.objects.filter(slug__startswith="archive-").order_by("pk")),
+        quotes, statistics, claims = (
+            _fact_pool(fact_pool)
+            if start == 0
+            else (
+                list(Quote.objects.filter(slug__startswith="archive-").order_by("pk")),
+                list(Statistic.objects.filter(slug__startswith="archive-").order_by("pk")),
+                list(Claim.objects.filter(slug__startswith="archive-").order_by("pk")),
+            )
         )
         topics = [
-            Topic.objects.get_or_create(slug=f"archive-topic-{n}", defaults={"name": f"Archive topic {n}"})[0].pk
+            Topic.objects.get_or_create(
+                slug=f"archive-topic-{n}", defaults={"name": f"Archive topic {n}"}
+            )[0].pk
             for n in range(20)
         ]
         writer = _BatchWriter(topics, _variants(quotes, statistics, claims), now=timezone.now())
     workers = workers or os.cpu_count() or 1
     size = max(1, min(BATCH, -(-count // workers)))  # every worker gets a share of a small archive
-    batches = [(first, min(size, start + count - first)) for first in range(start, start + count, size)]
+    batches = [
+        (first, min(size, start + count - first)) for first in range(start, start + count, size)
+    ]
     workers = min(workers, len(batches))
     if workers > 1 and connection.vendor == "postgresql" and not connection.in_atomic_block:
         # Forked children must not share the parent's connection: each opens its own.
@@ -150,7 +173,9 @@ def generate_archive(count: int, *, fact_pool: int = 200, workers: int | None = 
         global _forked_writer
         _forked_writer = writer
         try:
-            with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            with ProcessPoolExecutor(
+                workers, mp_context=multiprocessing.get_context("fork")
+            ) as pool:
                 list(pool.map(_write_in_child, batches))
         finally:
             _forked_writer = None
@@ -180,7 +205,9 @@ class _BatchWriter:
             ),
             ["id", "title", "slug", "published_at"],
         )
-        self.section_row = _RowMaker(Section(), ["id", "explainer_id", "position", "heading", "body", "body_html"])
+        self.section_row = _RowMaker(
+            Section(), ["id", "explainer_id", "position", "heading", "body", "body_html"]
+        )
         self.block_row = _RowMaker(SectionBlock(), ["section_id", "position", *BLOCK_COLUMNS])
 
     def __call__(self, batch: tuple[int, int]) -> None:
@@ -193,15 +220,27 @@ class _BatchWriter:
             for n, explainer_id in enumerate(explainer_ids, start=first):
                 published_at = self.now - datetime.timedelta(minutes=n + 1)
                 explainers.append(
-                    explainer_row(explainer_id, f"What is happening with story {n}?", f"archive-{n}", published_at)
+                    explainer_row(
+                        explainer_id,
+                        f"What is happening with story {n}?",
+                        f"archive-{n}",
+                        published_at,
+                    )
                 )
                 links.append((explainer_id, self.topics[n % len(self.topics)]))
                 for position in range(1, SECTIONS_PER_STORY + 1):
-                    body, html, placed = self.variants[(n * SECTIONS_PER_STORY + position) * 31 % len(self.variants)]
+                    body, html, placed = self.variants[
+                        (n * SECTIONS_PER_STORY + position) * 31 % len(self.variants)
+                    ]
                     section_id = next(section_ids)
                     heading = "" if position == 1 else f"Question {position}?"
-                    sections.append(section_row(section_id, explainer_id, position, heading, body, html))
-                    blocks.extend(block_row(section_id, block_position, *fields) for block_position, fields in placed)
+                    sections.append(
+                        section_row(section_id, explainer_id, position, heading, body, html)
+                    )
+                    blocks.extend(
+                        block_row(section_id, block_position, *fields)
+                        for block_position, fields in placed
+                    )
             _insert(Explainer, explainer_row.columns, explainers)
             _insert(Explainer.topics.through, ["explainer_id", "topic_id"], links)
             _insert(Section, section_row.columns, sections)
@@ -231,7 +270,10 @@ class _RowMaker:
         self.prepare = [_preparer(fields[column]) for column in varying]
 
     def __call__(self, *values) -> tuple:
-        return (*(prepare(value) for prepare, value in zip(self.prepare, values, strict=True)), *self.rest)
+        return (
+            *(prepare(value) for prepare, value in zip(self.prepare, values, strict=True)),
+            *self.rest,
+        )
 
 
 def _preparer(field):

@@ -120,7 +120,12 @@ def compile_body(text: str, *, known: dict | None = None) -> CompiledBody:
 
 
 def _parse_token(match: re.Match, *, alone: bool, errors: list[str]) -> Token | None:
-    raw, kind, slug, date_text = match.group(0), match.group(1).lower(), match.group(2), match.group(3)
+    raw, kind, slug, date_text = (
+        match.group(0),
+        match.group(1).lower(),
+        match.group(2),
+        match.group(3),
+    )
     if kind not in TARGETS:
         errors.append(
             f"{raw}: unknown block type “{kind}”. Use quote, said, statistic, value, claim or media."
@@ -203,7 +208,9 @@ def _field_name(model) -> str:
 
 def _unknown(token: Token, model) -> str:
     message = f"{token.text}: there is no {KIND_NAMES[token.kind]} “{token.slug}”."
-    candidates = model.objects.filter(slug__startswith=token.slug[:3]).values_list("slug", flat=True)
+    candidates = model.objects.filter(slug__startswith=token.slug[:3]).values_list(
+        "slug", flat=True
+    )
     close = difflib.get_close_matches(token.slug, list(candidates[:500]), n=1)
     if close:
         message += f" Did you mean “{close[0]}”?"

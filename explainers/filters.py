@@ -15,7 +15,8 @@ def public_topics(request):
 
 class ExplainerFilter(filters.FilterSet):
     q = filters.CharFilter(
-        method="search", label="Words to look for in the headline, standfirst and text (all must appear)"
+        method="search",
+        label="Words to look for in the headline, standfirst and text (all must appear)",
     )
     topic = filters.ModelChoiceFilter(
         field_name="topics", queryset=public_topics, to_field_name="slug", label="A topic's slug"
@@ -38,7 +39,9 @@ class ExplainerFilter(filters.FilterSet):
 
     def filter_uses(self, queryset, name, value):
         """Stories placing the fact block anywhere: a fact's ``used_in_url`` points here."""
-        places = SectionBlock.objects.filter(section__explainer=OuterRef("pk"), **{f"{name}__slug": value})
+        places = SectionBlock.objects.filter(
+            section__explainer=OuterRef("pk"), **{f"{name}__slug": value}
+        )
         return queryset.filter(Exists(places))
 
     def search(self, queryset, name, value):

@@ -370,7 +370,9 @@ class Section(models.Model):
 
         Rows are only rewritten when something changed, so saving unchanged text is a no-op.
         """
-        wanted = [SectionBlock(section=self, position=position, **fields) for position, fields in placed]
+        wanted = [
+            SectionBlock(section=self, position=position, **fields) for position, fields in placed
+        ]
         existing = list(self.blocks.order_by("position"))
         if [block.signature for block in existing] == [block.signature for block in wanted]:
             return
@@ -449,7 +451,9 @@ class SectionBlockQuerySet(models.QuerySet):
                 "pinned_value__statistic",
             )
             .prefetch_related(
-                Prefetch("statistic__values", queryset=StatisticValue.objects.order_by()),  # sorted in Python
+                Prefetch(
+                    "statistic__values", queryset=StatisticValue.objects.order_by()
+                ),  # sorted in Python
                 "claim__sources",
             )
             .order_by("position")

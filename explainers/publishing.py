@@ -103,7 +103,9 @@ def working_copy(story: Explainer, *, by) -> Explainer:
     if not story.is_live:
         return story  # readers cannot see it, so it is edited in place
     with transaction.atomic():
-        copy = Explainer(draft_of=story, status=Explainer.Status.DRAFT, published_at=story.published_at)
+        copy = Explainer(
+            draft_of=story, status=Explainer.Status.DRAFT, published_at=story.published_at
+        )
         copy_content(story, copy)
     return copy
 
@@ -129,7 +131,12 @@ def discard_working_copy(copy: Explainer, *, by) -> Explainer:
         raise ValidationError("Only unpublished changes to a published story can be discarded.")
     story = copy.draft_of
     copy.delete()
-    audit.record(actor=by, action=AuditEntry.Action.EDITED, obj=story, message="Discarded unpublished changes")
+    audit.record(
+        actor=by,
+        action=AuditEntry.Action.EDITED,
+        obj=story,
+        message="Discarded unpublished changes",
+    )
     return story
 
 
@@ -189,7 +196,9 @@ def publish(explainer: Explainer, *, by, at: datetime.datetime | None = None) ->
         actor=by,
         action=AuditEntry.Action.SCHEDULED if scheduled else AuditEntry.Action.PUBLISHED,
         obj=story,
-        message=f"Goes live {timezone.localtime(story.published_at):%-d %b %Y %H:%M}" if scheduled else "",
+        message=f"Goes live {timezone.localtime(story.published_at):%-d %b %Y %H:%M}"
+        if scheduled
+        else "",
     )
     return story
 
@@ -291,10 +300,16 @@ def restore(revision: Revision, *, by) -> Explainer:
         row.write_blocks(body.blocks)
     Explainer.objects.filter(pk=target.pk).update(version=F("version") + 1)
     record_revision(
-        target, action=Revision.Action.RESTORED, by=by, note=f"Restored from revision {revision.number}"
+        target,
+        action=Revision.Action.RESTORED,
+        by=by,
+        note=f"Restored from revision {revision.number}",
     )
     audit.record(
-        actor=by, action=AuditEntry.Action.RESTORED, obj=story, message=f"From revision {revision.number}"
+        actor=by,
+        action=AuditEntry.Action.RESTORED,
+        obj=story,
+        message=f"From revision {revision.number}",
     )
     return target
 
@@ -303,7 +318,9 @@ def restore(revision: Revision, *, by) -> Explainer:
 
 
 @transaction.atomic
-def add_correction(explainer: Explainer, *, kind: str, text: str, by, automatic: bool = False) -> Correction:
+def add_correction(
+    explainer: Explainer, *, kind: str, text: str, by, automatic: bool = False
+) -> Correction:
     if not automatic:
         _require(by, "explainers.correct_explainer", "You cannot add public notes to explainers.")
     story = explainer.story
@@ -323,7 +340,9 @@ def add_correction(explainer: Explainer, *, kind: str, text: str, by, automatic:
 
 
 @transaction.atomic
-def statistic_value_added(value: StatisticValue, *, previous: StatisticValue | None, by) -> list[Correction]:
+def statistic_value_added(
+    value: StatisticValue, *, previous: StatisticValue | None, by
+) -> list[Correction]:
     """A new value was recorded: note it on every published story that shows the figure live."""
     statistic = Statistic.objects.select_related("source").get(pk=value.statistic_id)
     pagecache.fact_changed(statistic)  # its card, fact page and stories go stale on commit
@@ -339,9 +358,11 @@ def statistic_value_added(value: StatisticValue, *, previous: StatisticValue | N
         f"Figure updated: {statistic.format(previous.value)} → {statistic.format(value.value)}, "
         f"source {statistic.source.publisher}, as of {value.as_of:%-d %B %Y}."
     )
-    stories = Explainer.objects.published().filter(
-        sections__blocks__statistic=statistic, sections__blocks__pinned_value__isnull=True
-    ).distinct()
+    stories = (
+        Explainer.objects.published()
+        .filter(sections__blocks__statistic=statistic, sections__blocks__pinned_value__isnull=True)
+        .distinct()
+    )
     return [
         add_correction(story, kind=Correction.Kind.UPDATE, text=text, by=by, automatic=True)
         for story in stories

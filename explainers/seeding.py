@@ -15,7 +15,6 @@ from django.db import models, transaction
 from django.utils.dateparse import parse_duration
 
 from claims.models import Claim, Person, Quote, Rating, Source, Statistic, StatisticValue
-
 from newsroom import audit
 from newsroom.models import AuditEntry
 
@@ -77,7 +76,9 @@ def upsert(model, lookup: dict, values: dict, report: LoadReport, keep=None):
         return obj
     changed = [key for key, value in values.items() if getattr(obj, key) != value]
     if changed and keep is not None and keep(obj):
-        report.kept[model._meta.verbose_name_plural] = report.kept.get(model._meta.verbose_name_plural, 0) + 1
+        report.kept[model._meta.verbose_name_plural] = (
+            report.kept.get(model._meta.verbose_name_plural, 0) + 1
+        )
         return obj
     if changed:
         for key in changed:
@@ -129,7 +130,10 @@ def load_stories(path: Path = DEFAULT_FILE) -> LoadReport:
 def _load(data: dict, report: LoadReport) -> None:
     topics = {
         row["slug"]: upsert(
-            Topic, {"slug": row["slug"]}, {"name": row["name"], "description": row.get("description", "")}, report
+            Topic,
+            {"slug": row["slug"]},
+            {"name": row["name"], "description": row.get("description", "")},
+            report,
         )
         for row in data.get("topics", [])
     }
@@ -137,7 +141,11 @@ def _load(data: dict, report: LoadReport) -> None:
         row["slug"]: upsert(
             Person,
             {"slug": row["slug"]},
-            {"name": row["name"], "role": row.get("role", ""), "affiliation": row.get("affiliation", "")},
+            {
+                "name": row["name"],
+                "role": row.get("role", ""),
+                "affiliation": row.get("affiliation", ""),
+            },
             report,
         )
         for row in data.get("people", [])
@@ -202,7 +210,9 @@ def _load(data: dict, report: LoadReport) -> None:
                 "speaker": _lookup(people, row["speaker"], "person", where),
                 "said_on": row.get("said_on"),
                 "context": row.get("context", ""),
-                "source": _lookup(sources, row["source"], "source", where) if row.get("source") else None,
+                "source": _lookup(sources, row["source"], "source", where)
+                if row.get("source")
+                else None,
                 "checked_on": row.get("checked_on"),
                 "review_by": row.get("review_by"),
             },
@@ -218,7 +228,9 @@ def _load(data: dict, report: LoadReport) -> None:
             {"slug": row["slug"]},
             {
                 "text": row["text"],
-                "claimant": _lookup(people, row["claimant"], "person", where) if row.get("claimant") else None,
+                "claimant": _lookup(people, row["claimant"], "person", where)
+                if row.get("claimant")
+                else None,
                 "claimant_name": row.get("claimant_name", ""),
                 "claimed_on": row.get("claimed_on"),
                 "rating": _lookup(ratings, row["rating"], "rating", where),
@@ -229,7 +241,12 @@ def _load(data: dict, report: LoadReport) -> None:
             report,
             keep=edited_in_admin,
         )
-        set_m2m(claim, "sources", [_lookup(sources, s, "source", where) for s in row.get("sources", [])], report)
+        set_m2m(
+            claim,
+            "sources",
+            [_lookup(sources, s, "source", where) for s in row.get("sources", [])],
+            report,
+        )
 
     media = {}
     for row in data.get("media", []):
@@ -275,7 +292,12 @@ def _load_explainer(row: dict, topics: dict, media: dict, report: LoadReport) ->
         },
         report,
     )
-    set_m2m(explainer, "topics", [_lookup(topics, t, "topic", where) for t in row.get("topics", [])], report)
+    set_m2m(
+        explainer,
+        "topics",
+        [_lookup(topics, t, "topic", where) for t in row.get("topics", [])],
+        report,
+    )
 
     sections = row.get("sections", [])
     Section.objects.filter(explainer=explainer, position__gt=len(sections)).delete()
@@ -301,4 +323,9 @@ def _load_explainer(row: dict, topics: dict, media: dict, report: LoadReport) ->
             else Revision.Action.EDITED
         )
         record_revision(explainer, action=action, by=None, note="Loaded from the seed file")
-        audit.record(actor=None, action=AuditEntry.Action.EDITED, obj=explainer, message="Loaded from the seed file")
+        audit.record(
+            actor=None,
+            action=AuditEntry.Action.EDITED,
+            obj=explainer,
+            message="Loaded from the seed file",
+        )

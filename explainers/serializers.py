@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from claims.models import Quote, Statistic, StatisticValue
 from claims.models import Claim as ClaimModel
+from claims.models import Quote, Statistic, StatisticValue
 from claims.serializers import (
     ClaimSerializer,
     QuoteSerializer,
@@ -34,7 +34,9 @@ def absolute_links(html: str, request) -> str:
 
 class TopicSerializer(ModelSerializer):
     site_url = SiteURLField()
-    api_url = serializers.HyperlinkedIdentityField(view_name="api:topic-detail", lookup_field="slug")
+    api_url = serializers.HyperlinkedIdentityField(
+        view_name="api:topic-detail", lookup_field="slug"
+    )
 
     class Meta:
         model = Topic
@@ -166,7 +168,9 @@ class ExplainerSerializer(ModelSerializer):
     topics = TopicSerializer(many=True)
     hero = MediaSerializer(allow_null=True)
     site_url = SiteURLField()
-    api_url = serializers.HyperlinkedIdentityField(view_name="api:explainer-detail", lookup_field="slug")
+    api_url = serializers.HyperlinkedIdentityField(
+        view_name="api:explainer-detail", lookup_field="slug"
+    )
 
     class Meta:
         model = Explainer
@@ -180,11 +184,12 @@ class ExplainerDetailSerializer(ExplainerSerializer):
     canonical_url = SiteURLField(help_text="The URL search engines and partners should credit")
     sections = SectionSerializer(many=True)
     sources = SourceSerializer(source="sources_cited", many=True)
-    corrections = NoteSerializer(many=True, help_text="Corrections, clarifications and update notes, oldest first")
+    corrections = NoteSerializer(
+        many=True, help_text="Corrections, clarifications and update notes, oldest first"
+    )
 
     class Meta(ExplainerSerializer.Meta):
         fields = [
             *ExplainerSerializer.Meta.fields, "canonical_url", "seo_title", "seo_description",
             "sections", "sources", "corrections",
         ]  # fmt: skip
-

@@ -23,7 +23,11 @@ class ExplainerSitemap(Sitemap):
     priority = 0.8
 
     def items(self):
-        return Explainer.objects.published().prefetch_related("corrections").order_by("-published_at", "pk")
+        return (
+            Explainer.objects.published()
+            .prefetch_related("corrections")
+            .order_by("-published_at", "pk")
+        )
 
     def lastmod(self, item):
         return item.modified_at

@@ -21,7 +21,10 @@ def validate_image(file) -> None:
         raise ValidationError(
             "This file is %(size)s MB; images may be at most %(max)s MB.",
             code="file_too_large",
-            params={"size": round(file.size / 1_048_576, 1), "max": round(max_bytes / 1_048_576, 1)},
+            params={
+                "size": round(file.size / 1_048_576, 1),
+                "max": round(max_bytes / 1_048_576, 1),
+            },
         )
     position = file.tell() if hasattr(file, "tell") else None
     try:

@@ -82,4 +82,6 @@ class PartnerKeyAdmin(APIKeyModelAdmin):
         prefixes = list(queryset.values_list("prefix", flat=True))
         count = queryset.filter(revoked=False).update(revoked=True)
         forget_keys(prefixes)
-        self.message_user(request, f"Revoked {count} key(s) at {timezone.localtime():%H:%M}.", messages.WARNING)
+        self.message_user(
+            request, f"Revoked {count} key(s) at {timezone.localtime():%H:%M}.", messages.WARNING
+        )

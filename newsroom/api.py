@@ -23,8 +23,7 @@ from rest_framework import exceptions, filters, pagination, serializers, viewset
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from .api_auth import AUTHORIZATION_KEYWORD, KEY_HEADER, PartnerKeyAuthentication
-
+from .api_auth import KEY_HEADER, PartnerKeyAuthentication
 
 # --- Partner keys (the classes themselves are in api_auth.py) -----------------------
 
@@ -58,7 +57,10 @@ class FilterBackend(DjangoFilterBackend):
         if getattr(view, "action", None) != "list":
             if request.query_params:
                 raise exceptions.ValidationError(
-                    {name: ["This endpoint takes no query parameters."] for name in request.query_params}
+                    {
+                        name: ["This endpoint takes no query parameters."]
+                        for name in request.query_params
+                    }
                 )
             return queryset
         filterset_class = self.get_filterset_class(view, queryset)
@@ -76,7 +78,9 @@ class FilterBackend(DjangoFilterBackend):
         if unknown:
             raise exceptions.ValidationError(
                 {
-                    name: [f"Unknown query parameter. This endpoint takes: {', '.join(sorted(allowed))}."]
+                    name: [
+                        f"Unknown query parameter. This endpoint takes: {', '.join(sorted(allowed))}."
+                    ]
                     for name in unknown
                 }
             )
@@ -155,7 +159,11 @@ class CursorPagination(pagination.CursorPagination):
             size = 0
         if not 1 <= size <= self.max_page_size:
             raise exceptions.ValidationError(
-                {self.page_size_query_param: [f"Give a whole number from 1 to {self.max_page_size}."]}
+                {
+                    self.page_size_query_param: [
+                        f"Give a whole number from 1 to {self.max_page_size}."
+                    ]
+                }
             )
         return size
 
@@ -163,9 +171,13 @@ class CursorPagination(pagination.CursorPagination):
         try:
             return super().paginate_queryset(queryset, request, view)
         except exceptions.NotFound:  # DRF's answer to a cursor it cannot decode
-            raise exceptions.ValidationError({self.cursor_query_param: ["This cursor is not valid."]})
+            raise exceptions.ValidationError(
+                {self.cursor_query_param: ["This cursor is not valid."]}
+            ) from None
         except (DjangoValidationError, ValueError, TypeError, OverflowError):  # a forged position
-            raise exceptions.ValidationError({self.cursor_query_param: ["This cursor is not valid."]})
+            raise exceptions.ValidationError(
+                {self.cursor_query_param: ["This cursor is not valid."]}
+            ) from None
 
     def get_schema_operation_parameters(self, view):
         parameters = super().get_schema_operation_parameters(view)
@@ -296,7 +308,7 @@ class ErrorSerializer(serializers.Serializer):
     )
 
 
-ERROR_RESPONSES = {status: ErrorSerializer for status in (400, 401, 403, 404, 429)}
+ERROR_RESPONSES = dict.fromkeys((400, 401, 403, 404, 429), ErrorSerializer)
 
 
 def documented(name: str, plural: str):
@@ -304,7 +316,9 @@ def documented(name: str, plural: str):
 
     def decorate(viewset):
         one = viewset.serializer_class
-        many = getattr(viewset, "list_serializer_class", None) or one  # a list's items may be leaner
+        many = (
+            getattr(viewset, "list_serializer_class", None) or one
+        )  # a list's items may be leaner
         return extend_schema_view(
             list=extend_schema(summary=f"List {plural}", responses={200: many, **ERROR_RESPONSES}),
             retrieve=extend_schema(summary=f"One {name}", responses={200: one, **ERROR_RESPONSES}),
@@ -323,7 +337,9 @@ def exception_handler(exc, context):
     if isinstance(exc, exceptions.ValidationError):
         data = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
         errors = {
-            name: [str(message) for message in (messages if isinstance(messages, list) else [messages])]
+            name: [
+                str(message) for message in (messages if isinstance(messages, list) else [messages])
+            ]
             for name, messages in data.items()
         }
         detail = " ".join(
@@ -369,7 +385,7 @@ class UTCIsoDateTimeField(IsoDateTimeField):
         try:
             return value.astimezone(datetime.UTC)
         except (OverflowError, ValueError):
-            raise forms.ValidationError("This time is out of range.", code="invalid")
+            raise forms.ValidationError("This time is out of range.", code="invalid") from None
 
 
 class DateTimeFilter(IsoDateTimeFilter):

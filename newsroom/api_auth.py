@@ -105,7 +105,9 @@ def record_use(partner_key: PartnerKey, *, may_flush: bool = True) -> None:
         cache.incr(counter)
     except ValueError:  # evicted between add and incr
         cache.set(counter, 1, timeout=None)
-    if may_flush and cache.add(f"{counter}:flushed", 1, timeout=settings.NEWSROOM_API_USAGE_FLUSH_SECONDS):
+    if may_flush and cache.add(
+        f"{counter}:flushed", 1, timeout=settings.NEWSROOM_API_USAGE_FLUSH_SECONDS
+    ):
         flush_usage(partner_key)
 
 

@@ -26,8 +26,12 @@ def libpq_env(alias: str = "default") -> dict:
     db = connections[alias].settings_dict
     if connections[alias].vendor != "postgresql":
         raise BackupError("Backups need PostgreSQL (DATABASE_URL=postgres://…).")
-    env = {"PGDATABASE": db["NAME"], "PGUSER": db["USER"] or "", "PGHOST": db["HOST"] or "",
-           "PGPORT": str(db["PORT"] or "")}
+    env = {
+        "PGDATABASE": db["NAME"],
+        "PGUSER": db["USER"] or "",
+        "PGHOST": db["HOST"] or "",
+        "PGPORT": str(db["PORT"] or ""),
+    }
     if db["PASSWORD"]:
         env["PGPASSWORD"] = db["PASSWORD"]
     return {k: v for k, v in env.items() if v}
@@ -117,8 +121,13 @@ def drill(scratch: str | None = None, keep: bool = False) -> DrillReport:
         import psycopg
 
         env = libpq_env()
-        params = {"dbname": scratch, "user": env.get("PGUSER"), "host": env.get("PGHOST"),
-                  "port": env.get("PGPORT"), "password": env.get("PGPASSWORD")}
+        params = {
+            "dbname": scratch,
+            "user": env.get("PGUSER"),
+            "host": env.get("PGHOST"),
+            "port": env.get("PGPORT"),
+            "password": env.get("PGPASSWORD"),
+        }
         with psycopg.connect(**{k: v for k, v in params.items() if v}) as scratch_db:
             with scratch_db.cursor() as cursor:
                 restored = _snapshots(cursor)
@@ -129,6 +138,8 @@ def drill(scratch: str | None = None, keep: bool = False) -> DrillReport:
         report.counts[name] = len(rows)
         if rows != restored[name]:
             missing = len(set(rows) - set(restored[name]))
-            report.differences.append(f"{name}: {missing} of {len(rows)} rows differ or are missing")
+            report.differences.append(
+                f"{name}: {missing} of {len(rows)} rows differ or are missing"
+            )
     report.seconds = time.monotonic() - started
     return report

@@ -51,10 +51,15 @@ class DatabaseUnavailableMiddleware:
     def process_exception(self, request, exception):
         if not isinstance(exception, (OperationalError, InterfaceError)):
             return None
-        logger.warning("Database unavailable for %s: %s", request.path, exception.__class__.__name__)
+        logger.warning(
+            "Database unavailable for %s: %s", request.path, exception.__class__.__name__
+        )
         if request.path_info.startswith(API_PREFIX):
             response = JsonResponse(
-                {"detail": "The service is briefly unavailable; please retry shortly.", "code": "unavailable"},
+                {
+                    "detail": "The service is briefly unavailable; please retry shortly.",
+                    "code": "unavailable",
+                },
                 status=503,
             )
         else:

@@ -108,8 +108,7 @@ def fact_changed(fact, *, old_slug: str | None = None) -> None:
 
     def after_commit():
         stories = (
-            getattr(fact, "section_blocks")
-            .published()
+            fact.section_blocks.published()
             .values_list("section__explainer__slug", flat=True)
             .distinct()
         )
@@ -139,7 +138,9 @@ def _pages_showing(obj) -> set[str]:
         )
         for story, *facts in rows.distinct():
             tags.add(explainer_tag(story))
-            tags.update(fact_tag(kind, slug) for kind, slug in zip(FACT_KINDS, facts, strict=True) if slug)
+            tags.update(
+                fact_tag(kind, slug) for kind, slug in zip(FACT_KINDS, facts, strict=True) if slug
+            )
     stories = {"explainers.Media": Q(hero=obj), "explainers.Topic": Q(topics=obj)}.get(label)
     if stories is not None:
         slugs = Explainer.objects.filter(stories).values_list("slug", flat=True)
@@ -255,12 +256,15 @@ def cache_public_page(tags: Callable[..., list[str]]):
                 entry = _store(page_key, response, tokens, previous=entry)
                 response["X-Page-Cache"] = "miss"
             _set_headers(response, entry)
-            return get_conditional_response(
-                request,
-                etag=entry["etag"],
-                last_modified=int(entry["last_modified"]),
-                response=response,
-            ) or response
+            return (
+                get_conditional_response(
+                    request,
+                    etag=entry["etag"],
+                    last_modified=int(entry["last_modified"]),
+                    response=response,
+                )
+                or response
+            )
 
         return wrapper
 
@@ -268,7 +272,7 @@ def cache_public_page(tags: Callable[..., list[str]]):
 
 
 def _store(page_key, response, tokens, *, previous) -> dict:
-    etag = '"%s"' % hashlib.md5(response.content, usedforsecurity=False).hexdigest()
+    etag = f'"{hashlib.md5(response.content, usedforsecurity=False).hexdigest()}"'
     # Last-Modified moves only when the content does, however often the page is re-rendered.
     same = previous is not None and previous["etag"] == etag
     entry = {

@@ -9,32 +9,68 @@ FACT_MODELS = ["quote", "statistic", "statisticvalue", "claim", "claimsource", "
 ROLES = {
     "Writer": {
         "explainers": [
-            "add_explainer", "change_explainer", "view_explainer", "submit_explainer",
-            "add_section", "change_section", "delete_section", "view_section",
-            "view_topic", "view_media", "add_media", "change_media",
-            "view_correction", "view_revision",
+            "add_explainer",
+            "change_explainer",
+            "view_explainer",
+            "submit_explainer",
+            "add_section",
+            "change_section",
+            "delete_section",
+            "view_section",
+            "view_topic",
+            "view_media",
+            "add_media",
+            "change_media",
+            "view_correction",
+            "view_revision",
         ],
         "claims": [f"view_{model}" for model in FACT_MODELS] + ["view_rating"],
     },
     "Editor": {
         "explainers": [
-            "add_explainer", "change_explainer", "view_explainer", "delete_explainer",
-            "submit_explainer", "publish_explainer", "correct_explainer",
-            "add_section", "change_section", "delete_section", "view_section",
-            "add_topic", "change_topic", "view_topic",
-            "add_media", "change_media", "view_media", "delete_media",
-            "add_correction", "view_correction", "view_revision",
+            "add_explainer",
+            "change_explainer",
+            "view_explainer",
+            "delete_explainer",
+            "submit_explainer",
+            "publish_explainer",
+            "correct_explainer",
+            "add_section",
+            "change_section",
+            "delete_section",
+            "view_section",
+            "add_topic",
+            "change_topic",
+            "view_topic",
+            "add_media",
+            "change_media",
+            "view_media",
+            "delete_media",
+            "add_correction",
+            "view_correction",
+            "view_revision",
         ],
         "claims": [f"view_{model}" for model in FACT_MODELS] + ["view_rating"],
         # Editors issue and revoke partners' API keys.
         "newsroom": ["view_auditentry", "add_partnerkey", "change_partnerkey", "view_partnerkey"],
     },
     "Fact-checker": {
-        "explainers": ["view_explainer", "view_section", "view_topic", "view_media", "view_revision"],
-        "claims": [
-            f"{verb}_{model}" for model in FACT_MODELS for verb in ("add", "change", "view")
-        ]
-        + ["delete_claimsource", "view_rating", "verify_quote", "verify_statistic", "verify_claim", "rate_claim"],
+        "explainers": [
+            "view_explainer",
+            "view_section",
+            "view_topic",
+            "view_media",
+            "view_revision",
+        ],
+        "claims": [f"{verb}_{model}" for model in FACT_MODELS for verb in ("add", "change", "view")]
+        + [
+            "delete_claimsource",
+            "view_rating",
+            "verify_quote",
+            "verify_statistic",
+            "verify_claim",
+            "rate_claim",
+        ],
         "newsroom": ["view_auditentry"],
     },
     # Partners use the API with their own keys; they never see the admin.
@@ -62,9 +98,13 @@ def sync_roles(apps, *, strict: bool = True) -> None:
         group, _ = Group.objects.get_or_create(name=name)
         wanted = []
         for app_label, codenames in grants.items():
-            found = Permission.objects.filter(content_type__app_label=app_label, codename__in=codenames)
+            found = Permission.objects.filter(
+                content_type__app_label=app_label, codename__in=codenames
+            )
             missing = set(codenames) - set(found.values_list("codename", flat=True))
             if missing and strict:
-                raise RuntimeError(f"Role {name}: no such permission {sorted(missing)} in {app_label}")
+                raise RuntimeError(
+                    f"Role {name}: no such permission {sorted(missing)} in {app_label}"
+                )
             wanted.extend(found)
         group.permissions.set(wanted)

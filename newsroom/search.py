@@ -104,7 +104,7 @@ def highlight(marked: str) -> str:
     """Escape a SearchHeadline result, then turn its markers into <mark> elements."""
     text = plain_text(marked)
     text = escape(text).replace(_START, "<mark>").replace(_STOP, "</mark>")
-    return mark_safe(text)  # noqa: S308 - escaped on the line above; only our <mark> tags remain
+    return mark_safe(text)
 
 
 def highlight_plain(text: str, terms: list[str], words: int = SNIPPET_WORDS) -> str:
@@ -123,7 +123,7 @@ def highlight_plain(text: str, terms: list[str], words: int = SNIPPET_WORDS) -> 
         )
     prefix = "… " if len(before) > len(lead) else ""
     suffix = " …" if len(window) > words else ""
-    return mark_safe(prefix + snippet + suffix)  # noqa: S308 - built from escaped text
+    return mark_safe(prefix + snippet + suffix)
 
 
 def search(raw: str | None) -> Results:
@@ -161,15 +161,20 @@ def _search_postgres(results: Results) -> None:
     )
     # Each side of the OR is found through its own GIN index; "document matches OR id in
     # (sections)" on the explainer itself made PostgreSQL compute every story's vector instead.
-    matching_explainers = Explainer.objects.annotate(document=explainer_vector()).filter(document=query)
+    matching_explainers = Explainer.objects.annotate(document=explainer_vector()).filter(
+        document=query
+    )
     explainers = (
         Explainer.objects.published()
-        .filter(Q(pk__in=matching_explainers.values("pk")) | Q(pk__in=matching_sections.values("explainer")))
+        .filter(
+            Q(pk__in=matching_explainers.values("pk"))
+            | Q(pk__in=matching_sections.values("explainer"))
+        )
         .annotate(
             section_rank=Subquery(
-                matching_sections.filter(explainer=OuterRef("pk")).order_by("-rank").values(
-                    "rank"
-                )[:1],
+                matching_sections.filter(explainer=OuterRef("pk"))
+                .order_by("-rank")
+                .values("rank")[:1],
                 output_field=FloatField(),
             ),
             section_snippet=Subquery(
@@ -193,7 +198,9 @@ def _search_postgres(results: Results) -> None:
     quotes = (
         Quote.objects.public()
         .select_related("speaker")
-        .annotate(document=quote_vector() + SearchVector("speaker__name", weight="A", config=CONFIG))
+        .annotate(
+            document=quote_vector() + SearchVector("speaker__name", weight="A", config=CONFIG)
+        )
         .filter(Q(document=query))
         .annotate(rank=SearchRank(F("document"), query), snippet=_headline("text", query))
         .order_by("-rank", "-said_on")[:FACT_LIMIT]
@@ -222,7 +229,11 @@ def _search_fallback(results: Results) -> None:
         explainer_q &= (
             Q(title__icontains=term)
             | Q(standfirst__icontains=term)
-            | Q(pk__in=Section.objects.filter(Q(heading__icontains=term) | Q(body__icontains=term)).values("explainer"))
+            | Q(
+                pk__in=Section.objects.filter(
+                    Q(heading__icontains=term) | Q(body__icontains=term)
+                ).values("explainer")
+            )
         )
     explainers = list(
         Explainer.objects.published().filter(explainer_q).for_public_list()[:EXPLAINER_LIMIT]

@@ -24,7 +24,9 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "django-insecure-dev-only-do-not-use-in-production")
+SECRET_KEY = os.environ.get(
+    "DJANGO_SECRET_KEY", "django-insecure-dev-only-do-not-use-in-production"
+)
 DEBUG = env_bool("DJANGO_DEBUG")
 # One switch for a deployment (README "Deploying"): hashed static files, HTTPS-only cookies,
 # HSTS and persistent database connections. Each can still be overridden by its own variable.
@@ -32,7 +34,9 @@ PRODUCTION = env_bool("DJANGO_PRODUCTION")
 if PRODUCTION and (SECRET_KEY.startswith("django-insecure") or len(SECRET_KEY) < 50):
     from django.core.exceptions import ImproperlyConfigured
 
-    raise ImproperlyConfigured("DJANGO_PRODUCTION=1 needs DJANGO_SECRET_KEY: 50+ random characters.")
+    raise ImproperlyConfigured(
+        "DJANGO_PRODUCTION=1 needs DJANGO_SECRET_KEY: 50+ random characters."
+    )
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
@@ -111,7 +115,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Set DJANGO_DB_PREPARE_THRESHOLD=off behind a transaction-mode pooler (PgBouncer < 1.21).
     _prepare = os.environ.get("DJANGO_DB_PREPARE_THRESHOLD", "5").strip().lower()
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"server_side_binding": True, "prepare_threshold": None if _prepare in ("", "off", "none") else int(_prepare)}
+        {
+            "server_side_binding": True,
+            "prepare_threshold": None if _prepare in ("", "off", "none") else int(_prepare),
+        }
     )
     # No JIT compilation: built for long analytic queries, it spent 0.7 s compiling a search
     # whose plan PostgreSQL merely estimated as costly (the search itself then took 30 ms).
@@ -243,8 +250,12 @@ SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", default=PRODUCTION)
 SECURE_REDIRECT_EXEMPT = [r"^healthz/$"]  # load balancers probe over plain HTTP
 if env_bool("DJANGO_SECURE_PROXY_SSL_HEADER"):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_SECURE_HSTS_SECONDS", "31536000" if PRODUCTION else "0"))
-SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=PRODUCTION)
+SECURE_HSTS_SECONDS = int(
+    os.environ.get("DJANGO_SECURE_HSTS_SECONDS", "31536000" if PRODUCTION else "0")
+)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool(
+    "DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=PRODUCTION
+)
 SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", default=PRODUCTION)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"

@@ -25,7 +25,7 @@ def to_script(data: dict) -> str:
     """A <script type="application/ld+json"> element, safe inside HTML."""
     text = json.dumps(data, ensure_ascii=False, indent=None, separators=(",", ":"))
     text = text.translate(_json_script_escapes)
-    return mark_safe(f'<script type="application/ld+json">{text}</script>')  # noqa: S308
+    return mark_safe(f'<script type="application/ld+json">{text}</script>')
 
 
 def _date(value) -> str | None:

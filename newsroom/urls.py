@@ -34,7 +34,9 @@ urlpatterns = [
     path("healthz/", views.health, name="health"),
     path("search/", cached(lists_and_facts_tags)(views.search), name="search"),
     path("robots.txt", views.robots_txt, name="robots"),
-    path("sitemap.xml", cached(lists_and_facts_tags)(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
+    path(
+        "sitemap.xml", cached(lists_and_facts_tags)(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"
+    ),
     path("", include((feed_patterns, "feeds"))),
     path("admin/", admin.site.urls),
     path("api/v1/", include("newsroom.api_urls")),

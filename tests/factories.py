@@ -73,7 +73,9 @@ class StatisticFactory(factory.django.DjangoModelFactory):
         """``values=[(value, date), ...]``; by default one value, 50,271 as of 11 August 2025."""
         if not create:
             return
-        for value, as_of in extracted if extracted is not None else [(50271, datetime.date(2025, 8, 11))]:
+        for value, as_of in (
+            extracted if extracted is not None else [(50271, datetime.date(2025, 8, 11))]
+        ):
             StatisticValue.objects.create(statistic=self, value=Decimal(value), as_of=as_of)
 
 

@@ -49,5 +49,7 @@ def oembed_url(context, fact):
     from django.urls import reverse
 
     request = context["request"]
-    query = urlencode({"url": request.build_absolute_uri(fact.get_absolute_url()), "format": "json"})
+    query = urlencode(
+        {"url": request.build_absolute_uri(fact.get_absolute_url()), "format": "json"}
+    )
     return f"{reverse('claims:oembed')}?{query}"

@@ -2,12 +2,11 @@ import datetime
 from decimal import Decimal
 
 import pytest
-
-from newsroom.models import PartnerKey
 from django.utils import timezone
 
 from claims.models import StatisticValue
 from explainers.models import Explainer
+from newsroom.models import PartnerKey
 from tests.factories import (
     ClaimFactory,
     ExplainerFactory,
@@ -37,7 +36,9 @@ def full_story(n_sections=1, **kwargs):
     explainer = ExplainerFactory(published=True, **kwargs)
     for _ in range(n_sections):
         statistic = StatisticFactory()
-        pinned = StatisticFactory(values=[(100, datetime.date(2025, 1, 1)), (120, datetime.date(2025, 6, 1))])
+        pinned = StatisticFactory(
+            values=[(100, datetime.date(2025, 1, 1)), (120, datetime.date(2025, 6, 1))]
+        )
         quote, claim, media = QuoteFactory(), ClaimFactory(), MediaFactory()
         claim.sources.add(statistic.source)
         add_section(
@@ -71,7 +72,9 @@ def test_list_item_has_site_and_api_urls_and_utc_times(api_client):
 def test_detail_resolves_each_fact_with_its_value_date_and_source(api_client, statistic):
     explainer = ExplainerFactory(published=True, byline="Home affairs desk")
     add_section(explainer, "Opening words.")
-    add_section(explainer, f"Home Office data shows [[value:{statistic.slug}]] people.", heading="How many?")
+    add_section(
+        explainer, f"Home Office data shows [[value:{statistic.slug}]] people.", heading="How many?"
+    )
     data = api_client.get(detail(explainer.slug)).json()
     assert [s["heading"] for s in data["sections"]] == ["", "How many?"]
     assert data["byline"] == "Home affairs desk"
@@ -143,7 +146,9 @@ def test_published_between_two_dates(api_client):
     ExplainerFactory(published=True, published_at=now - datetime.timedelta(days=2))
     start = (now - datetime.timedelta(days=41)).date().isoformat()
     end = (now - datetime.timedelta(days=39)).date().isoformat()
-    assert slugs(api_client.get(LIST, {"published_after": start, "published_before": end})) == [old.slug]
+    assert slugs(api_client.get(LIST, {"published_after": start, "published_before": end})) == [
+        old.slug
+    ]
 
 
 def test_q_finds_words_in_headline_and_section_text(api_client):
@@ -161,14 +166,21 @@ def test_updated_since_includes_stories_whose_facts_changed(api_client, statisti
     uses_fact = ExplainerFactory(published=True)
     add_section(uses_fact, f"[[value:{statistic.slug}]]")
     untouched = ExplainerFactory(published=True)
-    Explainer.objects.filter(pk__in=[edited.pk, uses_fact.pk, untouched.pk]).update(updated_at=long_ago)
+    Explainer.objects.filter(pk__in=[edited.pk, uses_fact.pk, untouched.pk]).update(
+        updated_at=long_ago
+    )
     type(statistic).objects.filter(pk=statistic.pk).update(updated_at=long_ago)
     StatisticValue.objects.filter(statistic=statistic).update(recorded_at=long_ago)
     since = timezone.now() - datetime.timedelta(days=1)
     Explainer.objects.filter(pk=edited.pk).update(updated_at=timezone.now())
     assert slugs(api_client.get(LIST, {"updated_since": since.isoformat()})) == [edited.slug]
-    StatisticValue.objects.create(statistic=statistic, value=Decimal(51000), as_of=datetime.date(2025, 9, 1))
-    assert set(slugs(api_client.get(LIST, {"updated_since": since.isoformat()}))) == {edited.slug, uses_fact.slug}
+    StatisticValue.objects.create(
+        statistic=statistic, value=Decimal(51000), as_of=datetime.date(2025, 9, 1)
+    )
+    assert set(slugs(api_client.get(LIST, {"updated_since": since.isoformat()}))) == {
+        edited.slug,
+        uses_fact.slug,
+    }
 
 
 @pytest.mark.parametrize(
@@ -210,7 +222,9 @@ def test_detail_takes_no_query_parameters(api_client):
 
 def test_ordering_by_updated_time(api_client):
     first, second = ExplainerFactory(published=True), ExplainerFactory(published=True)
-    Explainer.objects.filter(pk=first.pk).update(updated_at=timezone.now() + datetime.timedelta(minutes=1))
+    Explainer.objects.filter(pk=first.pk).update(
+        updated_at=timezone.now() + datetime.timedelta(minutes=1)
+    )
     assert slugs(api_client.get(LIST, {"ordering": "-updated_at"})) == [first.slug, second.slug]
     assert slugs(api_client.get(LIST, {"ordering": "updated_at"})) == [second.slug, first.slug]
 
@@ -250,14 +264,20 @@ def test_last_modified_gives_304_on_detail_until_a_fact_changes(api_client, stat
     explainer = ExplainerFactory(published=True)
     add_section(explainer, f"[[value:{statistic.slug}]]")
     last_modified = api_client.get(detail(explainer.slug))["Last-Modified"]
-    assert api_client.get(detail(explainer.slug), HTTP_IF_MODIFIED_SINCE=last_modified).status_code == 304
+    assert (
+        api_client.get(detail(explainer.slug), HTTP_IF_MODIFIED_SINCE=last_modified).status_code
+        == 304
+    )
     StatisticValue.objects.create(
         statistic=statistic,
         value=1,
         as_of=datetime.date(2025, 9, 1),
         recorded_at=timezone.now() + datetime.timedelta(seconds=5),
     )
-    assert api_client.get(detail(explainer.slug), HTTP_IF_MODIFIED_SINCE=last_modified).status_code == 200
+    assert (
+        api_client.get(detail(explainer.slug), HTTP_IF_MODIFIED_SINCE=last_modified).status_code
+        == 200
+    )
 
 
 def test_list_queries_do_not_grow_with_the_page(warm_client, django_assert_num_queries):
@@ -288,7 +308,9 @@ def test_detail_queries_do_not_grow_with_the_story(warm_client, django_assert_nu
     assert len(response.json()["sections"][11]["body"]) >= 6
 
 
-def test_detail_stays_within_budget_when_usage_is_written(api_client, django_assert_max_num_queries):
+def test_detail_stays_within_budget_when_usage_is_written(
+    api_client, django_assert_max_num_queries
+):
     """A request that reads the key or writes usage still takes at most 8 queries."""
     explainer = full_story(n_sections=3)
     # key (not yet cached), explainer + hero, topics, notes, sections, blocks + facts, values,
@@ -297,7 +319,9 @@ def test_detail_stays_within_budget_when_usage_is_written(api_client, django_ass
         assert api_client.get(detail(explainer.slug)).status_code == 200
     from django.core.cache import cache
 
-    cache.delete_many([k for k in [f"api:usage:{p}:flushed" for p in PartnerKey.objects.values_list("prefix", flat=True)]])
+    cache.delete_many(
+        [f"api:usage:{p}:flushed" for p in PartnerKey.objects.values_list("prefix", flat=True)]
+    )
     # usage UPDATE, then the same seven
     with django_assert_max_num_queries(8):
         assert api_client.get(detail(explainer.slug)).status_code == 200
@@ -307,8 +331,12 @@ def test_detail_carries_public_notes_oldest_first(warm_client):
     from explainers import publishing
 
     explainer = full_story(n_sections=1)
-    publishing.add_correction(explainer, kind="correction", text="We misspelt OECD.", by=None, automatic=True)
-    publishing.add_correction(explainer, kind="update", text="Figure updated.", by=None, automatic=True)
+    publishing.add_correction(
+        explainer, kind="correction", text="We misspelt OECD.", by=None, automatic=True
+    )
+    publishing.add_correction(
+        explainer, kind="update", text="Figure updated.", by=None, automatic=True
+    )
     notes = warm_client.get(detail(explainer.slug)).json()["corrections"]
     assert [(n["kind"], n["text"]) for n in notes] == [
         ("correction", "We misspelt OECD."),

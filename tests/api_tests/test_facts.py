@@ -55,7 +55,10 @@ def test_quote_lists_only_the_published_stories_that_use_it(api_client, quote):
 
 def test_fact_used_only_by_a_draft_is_not_found(api_client):
     quote, statistic, claim = QuoteFactory(), StatisticFactory(), ClaimFactory()
-    add_section(ExplainerFactory(), f"[[quote:{quote.slug}]]\n\n[[statistic:{statistic.slug}]]\n\n[[claim:{claim.slug}]]")
+    add_section(
+        ExplainerFactory(),
+        f"[[quote:{quote.slug}]]\n\n[[statistic:{statistic.slug}]]\n\n[[claim:{claim.slug}]]",
+    )
     for path in (f"quotes/{quote.slug}", f"statistics/{statistic.slug}", f"claims/{claim.slug}"):
         assert api_client.get(f"/api/v1/{path}/").status_code == 404
     for path in ("quotes", "statistics", "claims", "sources", "people", "topics"):
@@ -90,7 +93,9 @@ def test_source_and_publisher_filters(api_client):
     publish_with(ours, theirs)
     assert slugs(api_client.get("/api/v1/statistics/", {"publisher": "home office"})) == [ours.slug]
     assert slugs(api_client.get("/api/v1/statistics/", {"source": home_office.slug})) == [ours.slug]
-    assert slugs(api_client.get("/api/v1/sources/", {"publisher": "Home Office"})) == [home_office.slug]
+    assert slugs(api_client.get("/api/v1/sources/", {"publisher": "Home Office"})) == [
+        home_office.slug
+    ]
 
 
 def test_people_are_those_quoted_or_claiming_in_public(api_client):
@@ -136,7 +141,13 @@ def build_facts(n):
     for _ in range(n):
         claim = ClaimFactory()
         claim.sources.add(SourceFactory(), SourceFactory())
-        facts += [QuoteFactory(), StatisticFactory(values=[(1, datetime.date(2025, 1, 1)), (2, datetime.date(2025, 2, 1))]), claim]
+        facts += [
+            QuoteFactory(),
+            StatisticFactory(
+                values=[(1, datetime.date(2025, 1, 1)), (2, datetime.date(2025, 2, 1))]
+            ),
+            claim,
+        ]
     publish_with(*facts)
     publish_with(*facts[:3])
 
@@ -144,16 +155,30 @@ def build_facts(n):
 # The endpoint's own queries; the warm client's key comes from the shared cache.
 # Lists give each block a link to its stories; a block's own page also lists and counts them.
 ENDPOINTS = [
-    ("quotes", 1, 2),  # quotes + speaker + source; detail: + story count, newest published uses + explainers
-    ("statistics", 2, 3),  # statistics + source, values; detail: + story count, newest published uses
-    ("claims", 2, 3),  # claims + rating + claimant, sources; detail: + story count, newest published uses
+    (
+        "quotes",
+        1,
+        2,
+    ),  # quotes + speaker + source; detail: + story count, newest published uses + explainers
+    (
+        "statistics",
+        2,
+        3,
+    ),  # statistics + source, values; detail: + story count, newest published uses
+    (
+        "claims",
+        2,
+        3,
+    ),  # claims + rating + claimant, sources; detail: + story count, newest published uses
     ("sources", 1, 1),  # sources
     ("people", 1, 1),  # people
     ("topics", 1, 1),  # topics with counts
 ]
 
 
-@pytest.mark.parametrize(("path", "queries", "detail_queries"), ENDPOINTS, ids=[e[0] for e in ENDPOINTS])
+@pytest.mark.parametrize(
+    ("path", "queries", "detail_queries"), ENDPOINTS, ids=[e[0] for e in ENDPOINTS]
+)
 def test_list_and_detail_queries_do_not_grow_with_the_data(
     warm_client, django_assert_num_queries, path, queries, detail_queries
 ):
@@ -184,13 +209,19 @@ def test_a_much_used_fact_lists_its_newest_stories_counts_them_all_and_links_to_
     add_section(stories[0], f"[[{kind}:{fact.slug}]]", position=2)  # used twice: one story
     for trait in ("scheduled", "archived", "in_review"):
         add_section(ExplainerFactory(**{trait: True}), f"[[{kind}:{fact.slug}]]")
-    other = publish_with({"quote": QuoteFactory, "statistic": StatisticFactory, "claim": ClaimFactory}[kind]())
+    other = publish_with(
+        {"quote": QuoteFactory, "statistic": StatisticFactory, "claim": ClaimFactory}[kind]()
+    )
 
     data = api_client.get(f"/api/v1/{kind}s/{fact.slug}/").json()
     assert [use["slug"] for use in data["used_in"]] == [s.slug for s in stories[:3]]
     assert data["used_in_count"] == 5
     assert data["used_in_url"] == f"http://testserver/api/v1/explainers/?{kind}={fact.slug}"
-    in_list = next(item for item in api_client.get(f"/api/v1/{kind}s/").json()["results"] if item["slug"] == fact.slug)
+    in_list = next(
+        item
+        for item in api_client.get(f"/api/v1/{kind}s/").json()["results"]
+        if item["slug"] == fact.slug
+    )
     assert in_list["used_in_url"] == data["used_in_url"] and "used_in" not in in_list
     listed = slugs(api_client.get(data["used_in_url"]))
     assert sorted(listed) == sorted(s.slug for s in stories) and other.slug not in listed

@@ -33,7 +33,7 @@ def test_request_with_an_unknown_key_gets_401_json(partner_key, key):
 
 
 def test_right_prefix_with_wrong_secret_is_refused(partner_key):
-    obj, key = partner_key
+    obj, _key = partner_key
     client = APIClient()
     client.credentials(HTTP_X_API_KEY=f"{obj.prefix}.{'x' * 32}")
     assert client.get(URL).status_code == 401
@@ -88,7 +88,9 @@ def test_limit_is_per_key(partner_key, settings):
     assert second.get(URL).status_code == 200
 
 
-def test_usage_is_written_once_per_interval_and_counts_every_request(api_client, partner_key, django_assert_num_queries):
+def test_usage_is_written_once_per_interval_and_counts_every_request(
+    api_client, partner_key, django_assert_num_queries
+):
     obj, _ = partner_key
     ExplainerFactory(published=True)
     with django_assert_num_queries(3):  # key (now cached), explainers, topics

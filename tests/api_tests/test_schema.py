@@ -43,7 +43,9 @@ def test_schema_says_lists_link_to_a_facts_stories_and_its_own_endpoint_lists_th
     components = schema["components"]["schemas"]
 
     def item(path):
-        ref = schema["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+        ref = schema["paths"][path]["get"]["responses"]["200"]["content"]["application/json"][
+            "schema"
+        ]["$ref"]
         body = components[ref.rsplit("/", 1)[1]]
         if "results" in body["properties"]:
             ref = body["properties"]["results"]["items"]["$ref"]

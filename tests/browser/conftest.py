@@ -56,7 +56,9 @@ def browser():
 def page(browser):
     # bypass_csp lets the harness inject axe-core into pages whose policy forbids inline
     # scripts; the policy itself is tested in tests/newsroom_tests/test_xss_browser.py.
-    context = browser.new_context(viewport={"width": WIDTHS["desktop"], "height": 900}, bypass_csp=True)
+    context = browser.new_context(
+        viewport={"width": WIDTHS["desktop"], "height": 900}, bypass_csp=True
+    )
     page = context.new_page()
     page.set_default_timeout(15_000)
     yield page

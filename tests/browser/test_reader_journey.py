@@ -81,7 +81,7 @@ def test_a_reader_finds_reads_checks_embeds_and_searches(reader, stories):
     embed_url = page.url
     page.set_content(
         f'<!doctype html><html lang="en"><title>Partner</title><main><h1>Partner site</h1>'
-        f'{code.replace(code.split(chr(34))[1], embed_url)}</main></html>'
+        f"{code.replace(code.split(chr(34))[1], embed_url)}</main></html>"
     )
     frame = page.frame_locator("iframe")
     assert frame.locator(".stat__value").inner_text()

@@ -521,7 +521,6 @@ def test_person_changelist_counts_their_quotes(editor_client):
     assert [(row, row.num_quotes) for row in response.context["cl"].result_list] == [(speaker, 3)]
 
 
-
 def claim_data(**fields):
     data = {
         "text": "Returns are up.",

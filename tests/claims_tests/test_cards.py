@@ -32,7 +32,9 @@ def test_fact_pages_leave_out_the_link_to_themselves_and_the_repeated_claim():
     assert "About this quote" not in cards.quote_card(quote, on_fact_page=True)
     assert "Arrivals have halved" in cards.claim_card(claim)
     assert "Arrivals have halved" not in cards.claim_card(claim, on_fact_page=True)
-    assert "About this figure" not in cards.statistic_card(statistic, statistic.current, on_fact_page=True)
+    assert "About this figure" not in cards.statistic_card(
+        statistic, statistic.current, on_fact_page=True
+    )
 
 
 def test_a_pinned_figure_points_to_the_newer_one():

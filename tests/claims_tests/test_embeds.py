@@ -6,7 +6,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from tests.factories import ClaimFactory, ExplainerFactory, QuoteFactory, StatisticFactory, add_section
+from tests.factories import (
+    ClaimFactory,
+    ExplainerFactory,
+    QuoteFactory,
+    StatisticFactory,
+    add_section,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -79,7 +85,13 @@ def test_oembed_returns_a_rich_iframe_for_a_fact_page(client, statistic):
 
 @pytest.mark.parametrize(
     "url",
-    ["http://testserver/", "http://elsewhere.example/facts/statistics/small-boat-crossings/", "", "javascript:alert(1)", "http://testserver/facts/statistics/nope/"],
+    [
+        "http://testserver/",
+        "http://elsewhere.example/facts/statistics/small-boat-crossings/",
+        "",
+        "javascript:alert(1)",
+        "http://testserver/facts/statistics/nope/",
+    ],
 )
 def test_oembed_refuses_what_is_not_a_public_fact_here(client, statistic, url):
     used(statistic)
@@ -89,7 +101,10 @@ def test_oembed_refuses_what_is_not_a_public_fact_here(client, statistic, url):
 def test_oembed_of_a_hidden_fact_is_not_found_and_xml_is_not_implemented(client, quote):
     used(quote, published=False)
     assert oembed(client, f"http://testserver{quote.get_absolute_url()}").status_code == 404
-    assert oembed(client, f"http://testserver{quote.get_absolute_url()}", format="xml").status_code == 501
+    assert (
+        oembed(client, f"http://testserver{quote.get_absolute_url()}", format="xml").status_code
+        == 501
+    )
 
 
 def test_fact_page_shows_embed_code_and_advertises_oembed(client, statistic):
@@ -105,7 +120,10 @@ def test_card_and_oembed_query_counts_do_not_grow_with_usage(client, kind):
     factory = {"quote": QuoteFactory, "statistic": StatisticFactory, "claim": ClaimFactory}[kind]
     fact = factory()
     used(fact)
-    urls = [embed_url(fact), reverse("claims:oembed") + f"?url=http://testserver{fact.get_absolute_url()}"]
+    urls = [
+        embed_url(fact),
+        reverse("claims:oembed") + f"?url=http://testserver{fact.get_absolute_url()}",
+    ]
     with CaptureQueriesContext(connection) as few:
         for url in urls:
             assert client.get(url).status_code == 200

@@ -61,9 +61,7 @@ def add_value(client, statistic, value="51113", as_of="2025-09-30"):
     """Add a value through the statistic's change form, in the empty row of the values inline."""
     form = client.get(change_url(statistic))
     new = len(form.context["inline_admin_formsets"][0].formset.initial_forms)
-    data = admin_form_data(
-        form, **{f"values-{new}-value": value, f"values-{new}-as_of": as_of}
-    )
+    data = admin_form_data(form, **{f"values-{new}-value": value, f"values-{new}-as_of": as_of})
     response = client.post(change_url(statistic), data)
     assert response.status_code == 302, response.context["inline_admin_formsets"][0].formset.errors
     return response
@@ -143,7 +141,9 @@ def test_a_new_value_is_recorded_in_the_audit_trail(checker, fact_checker, figur
 
     entry = AuditEntry.objects.get(action="value_added")
     assert (entry.actor, entry.object_id, entry.object_repr) == (
-        fact_checker, str(figure.pk), "Small-boat arrivals"
+        fact_checker,
+        str(figure.pk),
+        "Small-boat arrivals",
     )
 
 
@@ -168,7 +168,9 @@ def test_posting_a_changed_existing_value_does_not_change_it(checker, figure):
 
     checker.post(change_url(figure), data)
 
-    assert list(figure.values.values_list("value", "as_of")) == [(50271, datetime.date(2025, 8, 11))]
+    assert list(figure.values.values_list("value", "as_of")) == [
+        (50271, datetime.date(2025, 8, 11))
+    ]
     assert not Correction.objects.exists()
 
 
@@ -267,8 +269,11 @@ def test_mark_as_checked_sets_the_date_and_the_fact_checker(checker, fact_checke
 
 @pytest.mark.parametrize("kind", ["quote", "statistic", "claim"])
 def test_mark_as_checked_needs_the_verify_permission(client_for, kind):
-    block = {"quote": factories.QuoteFactory, "statistic": factories.StatisticFactory,
-             "claim": factories.ClaimFactory}[kind]()
+    block = {
+        "quote": factories.QuoteFactory,
+        "statistic": factories.StatisticFactory,
+        "claim": factories.ClaimFactory,
+    }[kind]()
     user = factories.UserFactory(username="no-verify", is_staff=True)
     user.user_permissions.set(
         Permission.objects.filter(codename__in=[f"view_{kind}", f"change_{kind}"])
@@ -318,7 +323,9 @@ def test_a_writer_cannot_change_a_claims_rating(client_for, writer, claim):
 
 def test_an_editor_of_claims_without_rate_permission_sees_the_rating_read_only(client_for, claim):
     user = factories.UserFactory(username="claims-editor", is_staff=True)
-    user.user_permissions.set(Permission.objects.filter(codename__in=["view_claim", "change_claim"]))
+    user.user_permissions.set(
+        Permission.objects.filter(codename__in=["view_claim", "change_claim"])
+    )
     claims_editor = client_for(user)
     form = claims_editor.get(change_url(claim))
     assert "rating" not in form.context["adminform"].form.fields

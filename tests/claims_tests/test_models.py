@@ -38,7 +38,9 @@ def test_figures_are_formatted_for_readers(value, display, prefix, expected):
 
 
 def test_current_value_is_the_newest_by_date():
-    stat = StatisticFactory(values=[(200, datetime.date(2025, 6, 1)), (100, datetime.date(2025, 1, 1))])
+    stat = StatisticFactory(
+        values=[(200, datetime.date(2025, 6, 1)), (100, datetime.date(2025, 1, 1))]
+    )
     assert stat.current.value == 200
     assert stat.value_on(datetime.date(2025, 5, 31)).value == 100
     assert stat.value_on(datetime.date(2024, 12, 31)) is None

@@ -49,7 +49,9 @@ def test_source_page_lists_the_first_of_each_kind_with_the_totals(client, list_s
 
     html = response.content.decode()
     assert [s.label for s in response.context["statistics"].items] == [
-        "Figure 000", "Figure 001", "Figure 002",
+        "Figure 000",
+        "Figure 001",
+        "Figure 002",
     ]
     assert "Figure 003" not in html
     assert len(response.context["quotes"].items) == len(response.context["claims"].items) == 3
@@ -112,12 +114,15 @@ def test_source_page_query_count_does_not_grow_with_its_facts(
 def test_a_source_page_is_public_exactly_when_the_source_is():
     from claims.models import Source
 
-    by_quote, by_statistic, by_claim, draft_only, unused = (SourceFactory() for _ in range(5))
+    by_quote, by_statistic, by_claim, draft_only, _unused = (SourceFactory() for _ in range(5))
     quote, statistic = QuoteFactory(source=by_quote), StatisticFactory(source=by_statistic)
     claim = ClaimFactory()
     claim.sources.add(by_claim)
     hidden = StatisticFactory(source=draft_only)
-    add_section(ExplainerFactory(published=True), f"[[quote:{quote.slug}]]\n\n[[statistic:{statistic.slug}]]\n\n[[claim:{claim.slug}]]")
+    add_section(
+        ExplainerFactory(published=True),
+        f"[[quote:{quote.slug}]]\n\n[[statistic:{statistic.slug}]]\n\n[[claim:{claim.slug}]]",
+    )
     for trait in ({}, {"scheduled": True}, {"archived": True}, {"in_review": True}):
         add_section(ExplainerFactory(**trait), f"[[statistic:{hidden.slug}]]")
     public = {by_quote.pk, by_statistic.pk, by_claim.pk}

@@ -109,8 +109,15 @@ def usage_rows(explainer):
         SectionBlock.objects.filter(section__explainer=explainer)
         .order_by("section__position", "position")
         .values_list(
-            "pk", "section_id", "position", "kind", "quote_id", "statistic_id", "claim_id",
-            "media_id", "pinned_value_id",
+            "pk",
+            "section_id",
+            "position",
+            "kind",
+            "quote_id",
+            "statistic_id",
+            "claim_id",
+            "media_id",
+            "pinned_value_id",
         )
     )
 
@@ -290,7 +297,9 @@ def test_a_new_section_without_an_order_goes_after_the_existing_ones(editor_clie
 def test_publishing_without_a_publication_time_is_refused_in_words():
     # Status is no longer a form field (it changes only through the workflow), so the rule is
     # checked where every path meets it: model validation, with the constraint's own message.
-    explainer = factories.ExplainerFactory.build(status=Explainer.Status.PUBLISHED, published_at=None)
+    explainer = factories.ExplainerFactory.build(
+        status=Explainer.Status.PUBLISHED, published_at=None
+    )
     with pytest.raises(ValidationError) as error:
         explainer.full_clean()
     messages = " ".join(error.value.messages)
@@ -521,9 +530,7 @@ def test_deleting_a_section_removes_it_and_its_usage_rows_and_renumbers_the_rest
 ):
     first, second = story.sections.order_by("position")
     assert first.blocks.exists()
-    data = explainer_data(
-        story, sections=[current(first) | {"delete": True}, current(second)]
-    )
+    data = explainer_data(story, sections=[current(first) | {"delete": True}, current(second)])
 
     response = editor_client.post(change_url(story), data)
 
@@ -670,7 +677,7 @@ def test_changelist_filters_by_topic_and_lists_topics(editor_client):
 
 def make_listed_stories(count, topics):
     # One fixed publication day, so the date hierarchy does the same drill-down for any size.
-    published_at = datetime.datetime(2025, 8, 11, 9, 0, tzinfo=datetime.timezone.utc)
+    published_at = datetime.datetime(2025, 8, 11, 9, 0, tzinfo=datetime.UTC)
     for _ in range(count):
         factories.ExplainerFactory(
             status=Explainer.Status.PUBLISHED, published_at=published_at, topics=topics

@@ -65,9 +65,7 @@ def test_story_changelist_without_the_filter_does_not_offer_it(editor_client, qu
     assert len(listed(response)) == 1
 
 
-def test_media_change_page_lists_only_the_newest_stories_with_the_total(
-    editor_client, monkeypatch
-):
+def test_media_change_page_lists_only_the_newest_stories_with_the_total(editor_client, monkeypatch):
     monkeypatch.setattr(claims_admin, "USED_IN_LIMIT", 3)
     media = factories.MediaFactory()
     now = timezone.now()

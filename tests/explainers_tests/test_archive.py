@@ -5,8 +5,8 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.db.models import Count
 
-from explainers import archive
 from claims.models import Rating
+from explainers import archive
 from explainers.models import Explainer, Section, SectionBlock
 
 pytestmark = pytest.mark.django_db
@@ -37,13 +37,19 @@ def test_parallel_writers_create_every_story_once_with_all_its_rows(monkeypatch)
         pytest.skip("batches are written by several processes on PostgreSQL only")
     monkeypatch.setattr(archive, "BATCH", 3)  # 4 batches for 2 processes
     # An earlier transactional test may have flushed the rating scale the migrations create.
-    Rating.objects.get_or_create(slug="unsupported", defaults={"name": "Unsupported", "verdict": "unsupported"})
+    Rating.objects.get_or_create(
+        slug="unsupported", defaults={"name": "Unsupported", "verdict": "unsupported"}
+    )
     report = archive.generate_archive(10, fact_pool=4, workers=2)
     assert report.explainers == 10
     stories = Explainer.objects.published().filter(slug__startswith="archive-")
-    assert sorted(stories.values_list("slug", flat=True)) == sorted(f"archive-{n}" for n in range(10))
+    assert sorted(stories.values_list("slug", flat=True)) == sorted(
+        f"archive-{n}" for n in range(10)
+    )
     assert Section.objects.filter(explainer__in=stories).count() == 40
-    per_section = SectionBlock.objects.values("section").annotate(n=Count("pk")).values_list("n", flat=True)
+    per_section = (
+        SectionBlock.objects.values("section").annotate(n=Count("pk")).values_list("n", flat=True)
+    )
     assert set(per_section) == {4}
     assert Explainer.topics.through.objects.filter(explainer__in=stories).count() == 10
 

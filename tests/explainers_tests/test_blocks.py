@@ -32,10 +32,15 @@ def test_ordered_list_is_kept():
 
 
 def test_card_token_becomes_a_block_marker(statistic, quote):
-    compiled = compile_body(f"Before.\n[[quote:{quote.slug}]]\nAfter [[value:{statistic.slug}]] people.")
+    compiled = compile_body(
+        f"Before.\n[[quote:{quote.slug}]]\nAfter [[value:{statistic.slug}]] people."
+    )
     assert compiled.html.count("<!--block:") == 2
     assert "<p><!--block:0--></p>" not in compiled.html  # a card is not wrapped in a paragraph
-    assert [(pos, fields["kind"]) for pos, fields in compiled.blocks] == [(0, "quote"), (1, "value")]
+    assert [(pos, fields["kind"]) for pos, fields in compiled.blocks] == [
+        (0, "quote"),
+        (1, "value"),
+    ]
     assert compiled.blocks[0][1]["quote"] == quote
     assert "After <!--block:1--> people." in compiled.html
 
@@ -112,7 +117,12 @@ def test_editor_cannot_forge_a_block_marker():
 def test_lookups_take_one_query_per_kind(django_assert_num_queries, statistic, quote, claim):
     media = MediaFactory()
     body = "\n\n".join(
-        [f"[[quote:{quote.slug}]]", f"[[statistic:{statistic.slug}]]", f"[[claim:{claim.slug}]]", f"[[media:{media.slug}]]"]
+        [
+            f"[[quote:{quote.slug}]]",
+            f"[[statistic:{statistic.slug}]]",
+            f"[[claim:{claim.slug}]]",
+            f"[[media:{media.slug}]]",
+        ]
         * 10
     )
     # quotes, statistics + their values, claims, media
@@ -123,7 +133,9 @@ def test_lookups_take_one_query_per_kind(django_assert_num_queries, statistic, q
 
 def test_writing_blocks_builds_the_usage_index(statistic, quote):
     explainer = ExplainerFactory()
-    section = add_section(explainer, f"[[quote:{quote.slug}]]\n\nSome [[value:{statistic.slug}]] text.")
+    section = add_section(
+        explainer, f"[[quote:{quote.slug}]]\n\nSome [[value:{statistic.slug}]] text."
+    )
     assert list(quote.section_blocks.values_list("section", flat=True)) == [section.pk]
     assert statistic.section_blocks.get().kind == SectionBlock.Kind.VALUE
 

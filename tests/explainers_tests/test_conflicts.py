@@ -60,7 +60,9 @@ def open_form(client, url):
 
 def test_a_stale_explainer_save_is_refused_naming_who_saved_and_when(first, second, story):
     form_one, form_two = open_form(first, change_url(story)), open_form(second, change_url(story))
-    saved = first.post(change_url(story), admin_form_data(form_one, title="First editor's headline"))
+    saved = first.post(
+        change_url(story), admin_form_data(form_one, title="First editor's headline")
+    )
     assert saved.status_code == 302
     revision = Revision.objects.filter(explainer=story).latest()
 
@@ -89,7 +91,9 @@ def test_a_stale_explainer_save_leaves_the_first_save_intact(first, second, stor
     form_one, form_two = open_form(first, change_url(story)), open_form(second, change_url(story))
     first.post(
         change_url(story),
-        admin_form_data(form_one, title="First editor's headline", **{"sections-0-body": "First body."}),
+        admin_form_data(
+            form_one, title="First editor's headline", **{"sections-0-body": "First body."}
+        ),
     )
     revisions = Revision.objects.filter(explainer=story).count()
 
@@ -119,7 +123,9 @@ def test_a_status_change_in_between_costs_nobody_their_edit(first, second, story
     form = open_form(second, change_url(story))
     first.post(reverse("admin:explainers_explainer_workflow", args=[story.pk, "submit"]))
 
-    response = second.post(change_url(story), admin_form_data(form, **{"sections-0-body": SECOND_TEXT}))
+    response = second.post(
+        change_url(story), admin_form_data(form, **{"sections-0-body": SECOND_TEXT})
+    )
 
     assert response.status_code == 302
     assert list(story.sections.values_list("body", flat=True)) == [SECOND_TEXT]
@@ -151,7 +157,9 @@ def test_a_save_from_a_form_opened_before_a_colleague_published_is_refused_not_d
     form = open_form(second, change_url(story))
     first.post(reverse("admin:explainers_explainer_workflow", args=[story.pk, "publish"]))
 
-    response = second.post(change_url(story), admin_form_data(form, **{"sections-0-body": SECOND_TEXT}))
+    response = second.post(
+        change_url(story), admin_form_data(form, **{"sections-0-body": SECOND_TEXT})
+    )
 
     assert response.status_code == 200
     assert form_errors(response)[0].startswith("Edna Editor")
@@ -205,7 +213,11 @@ def test_a_stale_quote_save_leaves_the_first_save_intact(
     two.post(url, admin_form_data(form_two, text=SECOND_TEXT, context="Somewhere else"))
 
     quote = Quote.objects.get(pk=quote_in_use.pk)
-    assert (quote.text, quote.context, quote.updated_by) == (original_text, "In a speech", fact_checker)
+    assert (quote.text, quote.context, quote.updated_by) == (
+        original_text,
+        "In a speech",
+        fact_checker,
+    )
     assert quote.version == 2
 
 

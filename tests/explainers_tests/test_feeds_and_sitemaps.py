@@ -75,7 +75,9 @@ def test_feed_query_count_is_fixed(client):
     with CaptureQueriesContext(connection) as few:
         client.get(reverse("feeds:latest"))
         client.get(reverse("feeds:topic", args=[topic.slug]))
-    for explainer in ExplainerFactory.create_batch(25, published=True, topics=[topic, TopicFactory()]):
+    for explainer in ExplainerFactory.create_batch(
+        25, published=True, topics=[topic, TopicFactory()]
+    ):
         CorrectionFactory(explainer=explainer)
     with CaptureQueriesContext(connection) as many:
         client.get(reverse("feeds:latest"))  # explainers+hero, topics, notes
@@ -87,7 +89,9 @@ def build_site():
     topic = TopicFactory()
     quote, claim, statistic = QuoteFactory(), ClaimFactory(), StatisticFactory()
     story = ExplainerFactory(published=True, topics=[topic])
-    add_section(story, f"[[quote:{quote.slug}]]\n\n[[claim:{claim.slug}]]\n\n[[statistic:{statistic.slug}]]")
+    add_section(
+        story, f"[[quote:{quote.slug}]]\n\n[[claim:{claim.slug}]]\n\n[[statistic:{statistic.slug}]]"
+    )
     return story, topic, quote, claim, statistic
 
 
@@ -96,9 +100,11 @@ def test_sitemap_lists_public_pages_with_last_modified_dates(client):
     draft = ExplainerFactory(topics=[TopicFactory()])
     hidden_quote = QuoteFactory()
     add_section(draft, f"[[quote:{hidden_quote.slug}]]")
-    response, urlset = get_xml(client, reverse("sitemap"))
+    _response, urlset = get_xml(client, reverse("sitemap"))
     entries = {
-        url.find(f"{SITEMAP}loc").text.removeprefix("http://testserver"): url.find(f"{SITEMAP}lastmod")
+        url.find(f"{SITEMAP}loc").text.removeprefix("http://testserver"): url.find(
+            f"{SITEMAP}lastmod"
+        )
         for url in urlset.findall(f"{SITEMAP}url")
     }
     for obj in (story, topic, quote, claim, statistic):

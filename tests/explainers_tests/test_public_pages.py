@@ -144,7 +144,9 @@ def test_source_page_lists_its_public_facts(client, django_assert_max_num_querie
     stat = StatisticFactory()
     quote = QuoteFactory(source=stat.source)
     unused = QuoteFactory(source=stat.source, text="Never published words")
-    add_section(ExplainerFactory(published=True), f"[[statistic:{stat.slug}]]\n\n[[quote:{quote.slug}]]")
+    add_section(
+        ExplainerFactory(published=True), f"[[statistic:{stat.slug}]]\n\n[[quote:{quote.slug}]]"
+    )
     with django_assert_max_num_queries(5):  # source, statistics, their values, quotes, claims
         response = client.get(stat.source.get_absolute_url())
     html = response.content.decode()
@@ -165,7 +167,9 @@ def test_pinned_figure_tells_readers_a_newer_one_exists(client):
 
 def test_media_caption_and_credit_are_shown(client):
     media = MediaFactory(caption="Leaders in London.", credit="PA")
-    video = MediaFactory(kind="video", title="Britain must lead", duration=datetime.timedelta(seconds=241))
+    video = MediaFactory(
+        kind="video", title="Britain must lead", duration=datetime.timedelta(seconds=241)
+    )
     explainer = ExplainerFactory(published=True)
     add_section(explainer, f"[[media:{media.slug}]]\n\n[[media:{video.slug}]]")
     html = client.get(explainer.get_absolute_url()).content.decode()

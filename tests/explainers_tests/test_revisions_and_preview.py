@@ -65,13 +65,19 @@ def edit_through_admin(desk, explainer, **overrides):
 
 
 def numbers(explainer):
-    return list(Revision.objects.filter(explainer=explainer).order_by("number").values_list("number", flat=True))
+    return list(
+        Revision.objects.filter(explainer=explainer)
+        .order_by("number")
+        .values_list("number", flat=True)
+    )
 
 
 # Revisions ------------------------------------------------------------------------------------
 
 
-def test_adding_a_story_in_the_admin_records_revision_one_as_created_by_the_editor(desk, role_editor):
+def test_adding_a_story_in_the_admin_records_revision_one_as_created_by_the_editor(
+    desk, role_editor
+):
     explainer = create_through_admin(desk)
 
     revision = Revision.objects.get(explainer=explainer)
@@ -151,7 +157,9 @@ def test_comparing_revisions_of_another_story_is_not_found(desk):
 
 def test_restoring_a_draft_puts_the_old_content_back_as_a_new_revision(desk, role_editor):
     explainer = create_through_admin(desk, body="Original words.")
-    edit_through_admin(desk, explainer, title="A later headline", **{"sections-0-body": "Later words."})
+    edit_through_admin(
+        desk, explainer, title="A later headline", **{"sections-0-body": "Later words."}
+    )
 
     response = desk.post(restore_url(explainer, 1))
 
@@ -167,11 +175,19 @@ def test_restoring_a_draft_puts_the_old_content_back_as_a_new_revision(desk, rol
 def test_restoring_destroys_no_revision(desk):
     explainer = create_through_admin(desk, body="Original words.")
     edit_through_admin(desk, explainer, **{"sections-0-body": "Later words."})
-    before = list(Revision.objects.filter(explainer=explainer).order_by("number").values_list("number", "action", "content"))
+    before = list(
+        Revision.objects.filter(explainer=explainer)
+        .order_by("number")
+        .values_list("number", "action", "content")
+    )
 
     desk.post(restore_url(explainer, 1))
 
-    after = list(Revision.objects.filter(explainer=explainer).order_by("number").values_list("number", "action", "content"))
+    after = list(
+        Revision.objects.filter(explainer=explainer)
+        .order_by("number")
+        .values_list("number", "action", "content")
+    )
     assert after[: len(before)] == before  # every earlier revision, untouched
     assert numbers(explainer) == [1, 2, 3]
 
@@ -266,7 +282,9 @@ def test_restore_accepts_only_post(desk):
 @pytest.fixture
 def draft(statistic):
     explainer = factories.ExplainerFactory(title="Draft headline PREVIEW-ONLY", slug="draft-story")
-    add_section(explainer, heading="What is new?", body=f"Draft body with [[value:{statistic.slug}]].")
+    add_section(
+        explainer, heading="What is new?", body=f"Draft body with [[value:{statistic.slug}]]."
+    )
     return explainer
 
 
@@ -349,7 +367,7 @@ def test_a_link_for_another_story_cannot_be_edited_to_show_this_one(client, draf
     other = factories.ExplainerFactory()
     signed_for_other = preview_token(other)
     draft_payload = signing.dumps({"pk": draft.pk}, salt="not the preview salt").split(":")[0]
-    forged = draft_payload + signed_for_other[signed_for_other.index(":"):]
+    forged = draft_payload + signed_for_other[signed_for_other.index(":") :]
 
     response = client.get(shared_url(forged))
 

@@ -12,7 +12,19 @@ pytestmark = pytest.mark.django_db
 
 UKRAINE = "coalition-of-the-willing-ukraine-peace-plan"
 MIGRATION = "small-boats-50000-crossings-starmer"
-MODELS = [Topic, Person, Source, Statistic, StatisticValue, Quote, Claim, Media, Explainer, Section, SectionBlock]
+MODELS = [
+    Topic,
+    Person,
+    Source,
+    Statistic,
+    StatisticValue,
+    Quote,
+    Claim,
+    Media,
+    Explainer,
+    Section,
+    SectionBlock,
+]
 
 
 def snapshot() -> str:
@@ -26,7 +38,11 @@ def stories(db):
 
 def test_both_stories_are_published_with_their_topics(stories):
     assert set(Explainer.objects.published().values_list("slug", flat=True)) == {UKRAINE, MIGRATION}
-    assert set(Topic.objects.values_list("name", flat=True)) == {"Ukraine", "Migration", "UK politics"}
+    assert set(Topic.objects.values_list("name", flat=True)) == {
+        "Ukraine",
+        "Migration",
+        "UK politics",
+    }
     assert set(Explainer.objects.get(slug=UKRAINE).topics.values_list("slug", flat=True)) == {
         "ukraine",
         "uk-politics",
@@ -36,7 +52,11 @@ def test_both_stories_are_published_with_their_topics(stories):
 
 def test_sections_keep_the_question_headings(stories):
     headings = list(Explainer.objects.get(slug=UKRAINE).sections.values_list("heading", flat=True))
-    assert headings == ["", "What is Sir Keir Starmer’s four-point plan?", "What is the ‘coalition of the willing’?"]
+    assert headings == [
+        "",
+        "What is Sir Keir Starmer’s four-point plan?",
+        "What is the ‘coalition of the willing’?",
+    ]
 
 
 def test_four_point_plan_is_an_ordered_list(stories):
@@ -66,7 +86,9 @@ def test_every_figure_is_a_statistic_with_source_and_date(stories, slug, value, 
 
 
 def test_export_finance_reads_as_money(stories):
-    assert Statistic.objects.get(slug="ukraine-air-defence-export-finance").current.display == "£1.6bn"
+    assert (
+        Statistic.objects.get(slug="ukraine-air-defence-export-finance").current.display == "£1.6bn"
+    )
 
 
 def test_every_quote_has_speaker_and_source_and_is_used(stories):
@@ -83,19 +105,30 @@ def test_media_keep_captions_credits_and_the_video(stories):
     assert video.title == "Britain must ‘lead from the front’"
     assert video.duration_display == "4:01"
     assert set(Media.objects.filter(kind="image").values_list("credit", flat=True)) == {"AP", "PA"}
-    assert Media.objects.filter(caption__startswith="A group of people thought to be migrants").exists()
+    assert Media.objects.filter(
+        caption__startswith="A group of people thought to be migrants"
+    ).exists()
 
 
 def test_page_furniture_is_dropped_and_oecd_is_spelt_right(stories):
     bodies = " ".join(Section.objects.values_list("body", flat=True))
-    for furniture in ("Please use Chrome browser", "More from Politics", "Pic: PA", "Image:", "4:01"):
+    for furniture in (
+        "Please use Chrome browser",
+        "More from Politics",
+        "Pic: PA",
+        "Image:",
+        "4:01",
+    ):
         assert furniture not in bodies
     assert "OCED" not in bodies and "OECD" in bodies
 
 
 def test_claims_have_ratings(stories):
     ratings = dict(Claim.objects.values_list("slug", "rating__slug"))
-    assert ratings == {"returns-higher-than-under-conservatives": "true", "one-in-one-out-detentions": "unproven"}
+    assert ratings == {
+        "returns-higher-than-under-conservatives": "true",
+        "one-in-one-out-detentions": "unproven",
+    }
 
 
 def test_loading_twice_leaves_the_database_unchanged(stories):

@@ -95,7 +95,9 @@ def test_publishing_a_story_in_review_makes_it_visible_at_once(client, desk, dra
     assert "Why do boats still cross?" in page.content.decode()
 
 
-def test_the_full_path_draft_submit_publish_through_the_admin(client, client_for, writer, desk, draft):
+def test_the_full_path_draft_submit_publish_through_the_admin(
+    client, client_for, writer, desk, draft
+):
     client_for(writer).post(workflow_url(draft, "submit"))
     desk.post(workflow_url(draft, "publish"))
 
@@ -121,7 +123,9 @@ def test_a_scheduled_story_is_not_visible_before_its_time(client, desk, draft):
     assert client.get(draft.get_absolute_url()).status_code == 404
 
 
-def test_a_scheduled_story_becomes_visible_when_its_time_passes_without_any_job(client, desk, draft):
+def test_a_scheduled_story_becomes_visible_when_its_time_passes_without_any_job(
+    client, desk, draft
+):
     schedule(desk, draft, timezone.now() + datetime.timedelta(days=2))
 
     Explainer.objects.filter(pk=draft.pk).update(
@@ -326,7 +330,9 @@ def test_publishing_the_working_copy_shows_the_changes_and_removes_the_copy(clie
     assert "The live body text." not in page
 
 
-def test_publishing_changes_keeps_the_original_publication_date_and_marks_it_updated(client, desk, live):
+def test_publishing_changes_keeps_the_original_publication_date_and_marks_it_updated(
+    client, desk, live
+):
     published_at = live.published_at
     copy = edit_working_copy(desk, live, title="A brand new headline")
 
@@ -349,7 +355,9 @@ def test_discarding_the_working_copy_removes_it_and_keeps_the_public_version(cli
     assert "The live headline" in client.get(live.get_absolute_url()).content.decode()
 
 
-def test_a_fact_placed_only_in_the_working_copy_is_not_public_until_published(client, desk, live, quote):
+def test_a_fact_placed_only_in_the_working_copy_is_not_public_until_published(
+    client, desk, live, quote
+):
     copy = edit_working_copy(desk, live, **{"sections-0-body": f"[[quote:{quote.slug}]]"})
     assert copy.sections.get().blocks.get().quote == quote
 
@@ -360,7 +368,9 @@ def test_a_fact_placed_only_in_the_working_copy_is_not_public_until_published(cl
     assert client.get(quote.get_absolute_url()).status_code == 200
 
 
-def test_a_working_copy_is_never_shown_to_readers_even_with_the_published_status(client, desk, live):
+def test_a_working_copy_is_never_shown_to_readers_even_with_the_published_status(
+    client, desk, live
+):
     copy = edit_working_copy(desk, live, title="Working copy headline")
     Explainer.objects.filter(pk=copy.pk).update(status=Explainer.Status.PUBLISHED)
 

@@ -30,7 +30,10 @@ def test_one_client_serves_every_call_instead_of_one_per_call(redis_cache):
 
 def test_it_behaves_as_django_redis_cache(redis_cache):
     redis_cache.set_many({"page": {"content": b"<html>"}, "tag": "token"})
-    assert redis_cache.get_many(["page", "tag", "missing"]) == {"page": {"content": b"<html>"}, "tag": "token"}
+    assert redis_cache.get_many(["page", "tag", "missing"]) == {
+        "page": {"content": b"<html>"},
+        "tag": "token",
+    }
     assert redis_cache.add("tag", "other") is False
     assert redis_cache.incr("probe") == 2
     redis_cache.delete("page")

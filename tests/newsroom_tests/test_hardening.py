@@ -107,9 +107,7 @@ def test_an_unreachable_database_gives_a_503_to_retry_not_a_500(settings):
 # --- Admin login lockout --------------------------------------------------------------------
 
 
-def test_admin_login_locks_out_after_repeated_failures_but_readers_are_unaffected(
-    settings, story
-):
+def test_admin_login_locks_out_after_repeated_failures_but_readers_are_unaffected(settings, story):
     factories.UserFactory(username="desk", is_staff=True, password="the-right-password")
     attacker = Client()
     for _ in range(settings.AXES_FAILURE_LIMIT - 1):

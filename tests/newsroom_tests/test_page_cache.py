@@ -19,8 +19,8 @@ from tests.factories import (
     QuoteFactory,
     StatisticFactory,
     TopicFactory,
-    admin_form_data,
     add_section,
+    admin_form_data,
 )
 
 pytestmark = pytest.mark.django_db
@@ -38,7 +38,9 @@ def site(db):
     )
     other = ExplainerFactory(published=True, title="Another story", topics=[topic])
     add_section(other, "Nothing shared.")
-    return dict(story=story, other=other, topic=topic, statistic=statistic, quote=quote, claim=claim)
+    return dict(
+        story=story, other=other, topic=topic, statistic=statistic, quote=quote, claim=claim
+    )
 
 
 def public_urls(site):
@@ -83,7 +85,9 @@ def test_cached_card_may_still_be_framed_and_pages_still_may_not(client, page_ca
         assert client.get("/")["X-Frame-Options"] == "DENY"
 
 
-def test_headers_let_a_cdn_cache_and_revalidate(client, page_cache, site, django_assert_num_queries):
+def test_headers_let_a_cdn_cache_and_revalidate(
+    client, page_cache, site, django_assert_num_queries
+):
     url = site["story"].get_absolute_url()
     response = client.get(url)
     assert "public" in response["Cache-Control"] and "max-age=60" in response["Cache-Control"]
@@ -261,7 +265,9 @@ def test_editing_what_stories_show_refreshes_every_page_showing_it(
     admin = client_for(editor)
     change = reverse(f"admin:{admin_name}_change", args=[item.pk])
     with django_capture_on_commit_callbacks(execute=True):
-        response = admin.post(change, admin_form_data(admin.get(change), **{field: "Renamed Xyzzy"}))
+        response = admin.post(
+            change, admin_form_data(admin.get(change), **{field: "Renamed Xyzzy"})
+        )
         assert response.status_code == 302, response.content[:2000]
     for name in shown_on:
         response = client.get(urls[name])

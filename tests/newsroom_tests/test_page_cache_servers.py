@@ -61,7 +61,12 @@ def free_port() -> int:
 def run(env, *args, timeout=60) -> str:
     result = subprocess.run(
         [sys.executable, "manage.py", *args],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout, check=False,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
     )
     assert result.returncode == 0, result.stderr[-3000:]
     return result.stdout
@@ -74,7 +79,10 @@ class Server:
         self.log = open(log_path, "w")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(
             [sys.executable, "manage.py", "runserver", f"127.0.0.1:{self.port}", "--noreload"],
-            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
+            cwd=ROOT,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
         )
         self.opener = urllib.request.build_opener(
             urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
@@ -116,7 +124,9 @@ class Server:
 
 
 def csrf_token(server) -> str:
-    jar = next(h for h in server.opener.handlers if isinstance(h, urllib.request.HTTPCookieProcessor)).cookiejar
+    jar = next(
+        h for h in server.opener.handlers if isinstance(h, urllib.request.HTTPCookieProcessor)
+    ).cookiejar
     return next(cookie.value for cookie in jar if cookie.name == "csrftoken")
 
 
@@ -124,7 +134,8 @@ def test_two_servers_sharing_redis_never_serve_a_stale_story(tmp_path):
     redis = redis_client()
     prefix = f"newsroom-test-{uuid.uuid4().hex[:12]}"
     env = {
-        key: value for key, value in os.environ.items()
+        key: value
+        for key, value in os.environ.items()
         if key not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE"}
     }
     env.update(
@@ -159,9 +170,15 @@ def test_two_servers_sharing_redis_never_serve_a_stale_story(tmp_path):
 
         # An editor publishes the unpublished changes through B's admin.
         b.opener.open(b.request("/admin/login/"), timeout=10).read()
-        b.post("/admin/login/?next=/admin/", {
-            "username": "boss", "password": PASSWORD, "csrfmiddlewaretoken": csrf_token(b), "next": "/admin/",
-        })
+        b.post(
+            "/admin/login/?next=/admin/",
+            {
+                "username": "boss",
+                "password": PASSWORD,
+                "csrfmiddlewaretoken": csrf_token(b),
+                "next": "/admin/",
+            },
+        )
         page = b.post(
             f"/admin/explainers/explainer/{copy_pk}/workflow/publish/",
             {"csrfmiddlewaretoken": csrf_token(b)},

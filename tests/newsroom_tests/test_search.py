@@ -20,7 +20,9 @@ def search(client, q):
 def test_finds_published_explainers_by_title_standfirst_and_section_text(client):
     by_title = ExplainerFactory(published=True, title="Why asylum hotels are closing")
     by_text = ExplainerFactory(published=True, title="Another story")
-    add_section(by_text, "The Home Office says asylum claims rose sharply.", heading="What changed?")
+    add_section(
+        by_text, "The Home Office says asylum claims rose sharply.", heading="What changed?"
+    )
     ExplainerFactory(published=True, title="Unrelated piece")
     html = search(client, "asylum")
     assert by_title.title in html and by_text.title in html
@@ -120,20 +122,26 @@ def test_plain_text_drops_block_tokens_and_markdown():
 
 
 def test_fallback_snippet_escapes_and_marks():
-    assert highlight_plain("a <i>boat</i> b", ["boat"]) == "a &lt;i&gt;<mark>boat</mark>&lt;/i&gt; b"
+    assert (
+        highlight_plain("a <i>boat</i> b", ["boat"]) == "a &lt;i&gt;<mark>boat</mark>&lt;/i&gt; b"
+    )
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="GIN indexes exist on PostgreSQL")
 def test_search_uses_the_gin_indexes():
+    from django.contrib.postgres.search import SearchQuery
+
     from explainers.models import Explainer, Section
     from newsroom.search import CONFIG, explainer_vector, section_vector
-    from django.contrib.postgres.search import SearchQuery
 
     query = SearchQuery("boats", search_type="websearch", config=CONFIG)
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
         for queryset, index in [
-            (Explainer.objects.annotate(d=explainer_vector()).filter(d=query), "explainer_search_idx"),
+            (
+                Explainer.objects.annotate(d=explainer_vector()).filter(d=query),
+                "explainer_search_idx",
+            ),
             (Section.objects.annotate(d=section_vector()).filter(d=query), "section_search_idx"),
         ]:
             sql, params = queryset.query.sql_with_params()

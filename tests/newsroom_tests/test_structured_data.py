@@ -60,7 +60,10 @@ def check_news_article(article):
     assert 0 < len(article["headline"]) <= 110
     assert ISO.match(article["datePublished"]) and ISO.match(article["dateModified"])
     assert article["dateModified"] >= article["datePublished"]
-    assert all(author["@type"] in {"Person", "Organization"} and author["name"] for author in article["author"])
+    assert all(
+        author["@type"] in {"Person", "Organization"} and author["name"]
+        for author in article["author"]
+    )
     assert article["publisher"]["name"] and article["publisher"]["logo"]["url"].startswith("http")
     assert article["mainEntityOfPage"]["@id"] == article["url"]
     assert article["url"].startswith("http://testserver/")
@@ -84,11 +87,19 @@ def check_claim_review(review):
 def story_with_everything():
     hero = MediaFactory(image=png(), alt_text="Leaders shake hands at the summit.")
     story = ExplainerFactory(
-        published=True, title="What the migration deal means", byline="Ann Reporter",
-        hero=hero, topics=[TopicFactory(name="Migration")],
+        published=True,
+        title="What the migration deal means",
+        byline="Ann Reporter",
+        hero=hero,
+        topics=[TopicFactory(name="Migration")],
     )
-    quote, claim = QuoteFactory(text="We will stop the boats."), ClaimFactory(text="Returns are up.")
-    add_section(story, f"[[quote:{quote.slug}]]\n\n[[claim:{claim.slug}]]\n\nAgain [[said:{quote.slug}]].")
+    quote, claim = (
+        QuoteFactory(text="We will stop the boats."),
+        ClaimFactory(text="Returns are up."),
+    )
+    add_section(
+        story, f"[[quote:{quote.slug}]]\n\n[[claim:{claim.slug}]]\n\nAgain [[said:{quote.slug}]]."
+    )
     return story, quote, claim
 
 
@@ -114,7 +125,9 @@ def test_explainer_page_carries_news_article_claim_review_and_quotation(client):
 
 def test_story_without_byline_or_image_is_still_valid(client):
     story = ExplainerFactory(published=True, byline="")
-    [article] = of_type(json_ld(client.get(story.get_absolute_url()).content.decode()), "NewsArticle")
+    [article] = of_type(
+        json_ld(client.get(story.get_absolute_url()).content.decode()), "NewsArticle"
+    )
     check_news_article(article)
     assert article["author"][0]["@type"] == "Organization"
     assert "image" not in article
@@ -147,7 +160,9 @@ def test_claim_fact_page_carries_claim_review(client):
     [review] = of_type(json_ld(html), "ClaimReview")
     check_claim_review(review)
     assert meta(html)["og:title"] == f"Claim checked: {claim.text}"
-    [quotation] = of_type(json_ld(client.get(quote.get_absolute_url()).content.decode()), "Quotation")
+    [quotation] = of_type(
+        json_ld(client.get(quote.get_absolute_url()).content.decode()), "Quotation"
+    )
     assert quotation["spokenByCharacter"]["name"] == quote.speaker.name
 
 
@@ -156,4 +171,4 @@ def test_preview_carries_no_structured_data(editor_client):
     from django.urls import reverse
 
     html = editor_client.get(reverse("explainers:preview", args=[story.pk])).content.decode()
-    assert 'application/ld+json' not in html and "og:title" not in html
+    assert "application/ld+json" not in html and "og:title" not in html

@@ -91,12 +91,16 @@ def build_world(state: dict) -> World:
     own_quote = QuoteFactory(
         text=f"Words {MARKER}", source=own_source, speaker=PersonFactory(name=f"Speaker {MARKER}")
     )
-    own_claim = ClaimFactory(text=f"Claim {MARKER}", claimant=PersonFactory(name=f"Claimant {MARKER}"))
+    own_claim = ClaimFactory(
+        text=f"Claim {MARKER}", claimant=PersonFactory(name=f"Claimant {MARKER}")
+    )
     own_topic = TopicFactory(name=f"Topic {MARKER}", description=f"About {MARKER}")
     own_claim.sources.add(own_source)
 
     published = ExplainerFactory(published=True, title="Published story", topics=[topic])
-    add_section(published, f"Visible text with [[value:{shared.slug}]] people.", heading="A question?")
+    add_section(
+        published, f"Visible text with [[value:{shared.slug}]] people.", heading="A question?"
+    )
 
     fields = {k: (v() if callable(v) else v) for k, v in state.items() if k != "then"}
     hidden = ExplainerFactory(
@@ -132,20 +136,52 @@ PUBLIC_ROUTES = [
     ("hidden explainer", lambda w: reverse("explainers:detail", args=[w.hidden.slug]), True),
     ("published explainer", lambda w: reverse("explainers:detail", args=[w.published.slug]), False),
     ("topic page", lambda w: reverse("explainers:topic", args=[w.topic.slug]), False),
-    ("topic page 1 by number", lambda w: reverse("explainers:topic", args=[w.topic.slug]) + "?page=1", False),
+    (
+        "topic page 1 by number",
+        lambda w: reverse("explainers:topic", args=[w.topic.slug]) + "?page=1",
+        False,
+    ),
     # one published story: there is no second page, whatever else the topic holds
     ("topic page 2", lambda w: reverse("explainers:topic", args=[w.topic.slug]) + "?page=2", True),
     ("hidden story's topic", lambda w: reverse("explainers:topic", args=[w.own_topic.slug]), True),
-    ("shared fact page (used in)", lambda w: reverse("claims:statistic", args=[w.shared_statistic.slug]), False),
-    ("shared fact page 1 by number", lambda w: reverse("claims:statistic", args=[w.shared_statistic.slug]) + "?page=1", False),
-    ("shared fact page 2", lambda w: reverse("claims:statistic", args=[w.shared_statistic.slug]) + "?page=2", True),
-    ("hidden story's statistic", lambda w: reverse("claims:statistic", args=[w.own_statistic.slug]), True),
-    ("hidden story's statistic, page 1", lambda w: reverse("claims:statistic", args=[w.own_statistic.slug]) + "?page=1", True),
+    (
+        "shared fact page (used in)",
+        lambda w: reverse("claims:statistic", args=[w.shared_statistic.slug]),
+        False,
+    ),
+    (
+        "shared fact page 1 by number",
+        lambda w: reverse("claims:statistic", args=[w.shared_statistic.slug]) + "?page=1",
+        False,
+    ),
+    (
+        "shared fact page 2",
+        lambda w: reverse("claims:statistic", args=[w.shared_statistic.slug]) + "?page=2",
+        True,
+    ),
+    (
+        "hidden story's statistic",
+        lambda w: reverse("claims:statistic", args=[w.own_statistic.slug]),
+        True,
+    ),
+    (
+        "hidden story's statistic, page 1",
+        lambda w: reverse("claims:statistic", args=[w.own_statistic.slug]) + "?page=1",
+        True,
+    ),
     ("hidden story's quote", lambda w: reverse("claims:quote", args=[w.own_quote.slug]), True),
     ("hidden story's claim", lambda w: reverse("claims:claim", args=[w.own_claim.slug]), True),
     ("hidden story's source", lambda w: reverse("claims:source", args=[w.own_source.slug]), True),
-    ("shared fact's source", lambda w: reverse("claims:source", args=[w.shared_statistic.source.slug]), False),
-    ("preview without signature", lambda w: reverse("explainers:preview", args=[w.hidden.pk]), REDIRECT_OR_404),
+    (
+        "shared fact's source",
+        lambda w: reverse("claims:source", args=[w.shared_statistic.source.slug]),
+        False,
+    ),
+    (
+        "preview without signature",
+        lambda w: reverse("explainers:preview", args=[w.hidden.pk]),
+        REDIRECT_OR_404,
+    ),
     (
         "shared preview with a tampered token",
         lambda w: reverse("explainers:shared_preview", args=[tampered(preview_token(w.hidden))]),
@@ -162,23 +198,46 @@ PUBLIC_ROUTES += [
     ("latest feed", lambda w: reverse("feeds:latest"), False),
     ("topic feed", lambda w: reverse("feeds:topic", args=[w.topic.slug]), False),
     ("sitemap", lambda w: reverse("sitemap"), False),
-    ("hidden story's statistic card", lambda w: reverse("claims:embed_statistic", args=[w.own_statistic.slug]), True),
-    ("hidden story's quote card", lambda w: reverse("claims:embed_quote", args=[w.own_quote.slug]), True),
-    ("hidden story's claim card", lambda w: reverse("claims:embed_claim", args=[w.own_claim.slug]), True),
-    ("shared statistic card", lambda w: reverse("claims:embed_statistic", args=[w.shared_statistic.slug]), False),
+    (
+        "hidden story's statistic card",
+        lambda w: reverse("claims:embed_statistic", args=[w.own_statistic.slug]),
+        True,
+    ),
+    (
+        "hidden story's quote card",
+        lambda w: reverse("claims:embed_quote", args=[w.own_quote.slug]),
+        True,
+    ),
+    (
+        "hidden story's claim card",
+        lambda w: reverse("claims:embed_claim", args=[w.own_claim.slug]),
+        True,
+    ),
+    (
+        "shared statistic card",
+        lambda w: reverse("claims:embed_statistic", args=[w.shared_statistic.slug]),
+        False,
+    ),
     (
         "oEmbed of the hidden story's statistic",
-        lambda w: reverse("claims:oembed") + f"?url=http://testserver{w.own_statistic.get_absolute_url()}",
+        lambda w: (
+            reverse("claims:oembed") + f"?url=http://testserver{w.own_statistic.get_absolute_url()}"
+        ),
         True,
     ),
     (
         "oEmbed of the hidden story's claim",
-        lambda w: reverse("claims:oembed") + f"?url=http://testserver{w.own_claim.get_absolute_url()}",
+        lambda w: (
+            reverse("claims:oembed") + f"?url=http://testserver{w.own_claim.get_absolute_url()}"
+        ),
         True,
     ),
     (
         "oEmbed of the shared statistic",
-        lambda w: reverse("claims:oembed") + f"?url=http://testserver{w.shared_statistic.get_absolute_url()}",
+        lambda w: (
+            reverse("claims:oembed")
+            + f"?url=http://testserver{w.shared_statistic.get_absolute_url()}"
+        ),
         False,
     ),
 ]
@@ -201,9 +260,7 @@ def test_unpublished_story_is_invisible(client, state, route, build_url, must_40
         assert response.status_code == 404, f"{route} should not exist for readers"
     else:
         assert response.status_code in expected_statuses(must_404), route
-    assert MARKER.encode() not in response.content, (
-        f"{route} leaks the unpublished story"
-    )
+    assert MARKER.encode() not in response.content, f"{route} leaks the unpublished story"
 
 
 def api(path: str) -> str:
@@ -213,8 +270,16 @@ def api(path: str) -> str:
 # The partner API, asked with a valid key: (name, url builder, whether it must be a 404).
 API_ROUTES = [
     ("api explainer list", lambda w: api("explainers/?page_size=100"), False),
-    ("api explainer list by shared topic", lambda w: api(f"explainers/?topic={w.topic.slug}"), False),
-    ("api explainer list, newest updates", lambda w: api("explainers/?ordering=-updated_at"), False),
+    (
+        "api explainer list by shared topic",
+        lambda w: api(f"explainers/?topic={w.topic.slug}"),
+        False,
+    ),
+    (
+        "api explainer list, newest updates",
+        lambda w: api("explainers/?ordering=-updated_at"),
+        False,
+    ),
     ("api explainer search", lambda w: api(f"explainers/?q={MARKER}"), False),
     ("api explainer sync", lambda w: api("explainers/?updated_since=2000-01-01T00:00:00Z"), False),
     ("api hidden explainer", lambda w: api(f"explainers/{w.hidden.slug}/"), True),
@@ -227,14 +292,22 @@ API_ROUTES = [
     ("api claim list", lambda w: api("claims/?page_size=100"), False),
     ("api source list", lambda w: api("sources/?page_size=100"), False),
     ("api people list", lambda w: api("people/?page_size=100"), False),
-    ("api shared statistic (used in)", lambda w: api(f"statistics/{w.shared_statistic.slug}/"), False),
+    (
+        "api shared statistic (used in)",
+        lambda w: api(f"statistics/{w.shared_statistic.slug}/"),
+        False,
+    ),
     ("api hidden story's statistic", lambda w: api(f"statistics/{w.own_statistic.slug}/"), True),
     ("api hidden story's quote", lambda w: api(f"quotes/{w.own_quote.slug}/"), True),
     ("api hidden story's claim", lambda w: api(f"claims/{w.own_claim.slug}/"), True),
     ("api hidden story's source", lambda w: api(f"sources/{w.own_source.slug}/"), True),
     ("api hidden story's speaker", lambda w: api(f"people/{w.own_quote.speaker.slug}/"), True),
     ("api hidden story's claimant", lambda w: api(f"people/{w.own_claim.claimant.slug}/"), True),
-    ("api shared fact's source", lambda w: api(f"sources/{w.shared_statistic.source.slug}/"), False),
+    (
+        "api shared fact's source",
+        lambda w: api(f"sources/{w.shared_statistic.source.slug}/"),
+        False,
+    ),
 ]
 
 
@@ -246,7 +319,9 @@ def api_client(db):
 
 
 @pytest.mark.parametrize("state", HIDDEN_STATES.values(), ids=HIDDEN_STATES.keys())
-@pytest.mark.parametrize(("route", "build_url", "must_404"), API_ROUTES, ids=[r[0] for r in API_ROUTES])
+@pytest.mark.parametrize(
+    ("route", "build_url", "must_404"), API_ROUTES, ids=[r[0] for r in API_ROUTES]
+)
 def test_unpublished_story_is_invisible_to_partners(api_client, state, route, build_url, must_404):
     world = build_world(state)
     response = api_client.get(build_url(world))
@@ -266,7 +341,11 @@ def test_api_matrix_would_catch_a_leak(api_client):
     world.hidden.published_at = timezone.now() - datetime.timedelta(minutes=1)
     world.hidden.save()
     for name, build_url, _ in API_ROUTES:
-        if name in {"api shared fact's source", "api published explainer", "api shared topic (count)"}:
+        if name in {
+            "api shared fact's source",
+            "api published explainer",
+            "api shared topic (count)",
+        }:
             continue  # these never show the hidden story's text (the count is checked below)
         response = api_client.get(build_url(world))
         assert response.status_code == 200, name

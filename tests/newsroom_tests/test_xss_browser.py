@@ -50,11 +50,15 @@ def test_no_payload_runs_in_chromium(chromium, live_server, editor, client, tmp_
     page = context.new_page()
     page.set_default_timeout(15_000)
     incidents = []
-    page.on("dialog", lambda dialog: (incidents.append(f"dialog: {dialog.message}"), dialog.dismiss()))
+    page.on(
+        "dialog", lambda dialog: (incidents.append(f"dialog: {dialog.message}"), dialog.dismiss())
+    )
     page.on(
         "request",
-        lambda request: xss.MARKER_HOST in request.url
-        and incidents.append(f"request to the marker host: {request.url}"),
+        lambda request: (
+            xss.MARKER_HOST in request.url
+            and incidents.append(f"request to the marker host: {request.url}")
+        ),
     )
     page.on("pageerror", lambda error: None)
     failed_loads = []
@@ -105,11 +109,19 @@ def test_the_admin_works_under_the_content_security_policy(chromium, live_server
     violations = []
     page.on(
         "console",
-        lambda message: "Content Security Policy" in message.text and violations.append(message.text),
+        lambda message: (
+            "Content Security Policy" in message.text and violations.append(message.text)
+        ),
     )
-    for url in [f"/admin/explainers/explainer/{story.pk}/change/", "/admin/", "/admin/claims/quote/add/"]:
+    for url in [
+        f"/admin/explainers/explainer/{story.pk}/change/",
+        "/admin/",
+        "/admin/claims/quote/add/",
+    ]:
         page.goto(live_server.url + url, wait_until="load")
-    page.goto(live_server.url + f"/admin/explainers/explainer/{story.pk}/change/", wait_until="load")
+    page.goto(
+        live_server.url + f"/admin/explainers/explainer/{story.pk}/change/", wait_until="load"
+    )
     page.wait_for_selector(".select2-container", timeout=10_000)
     context.close()
     assert violations == []

@@ -26,7 +26,10 @@ def test_no_page_shows_a_payload_as_markup(editor_client, tmp_path):
     assert failures == []
     # Escaped, not dropped: readers see what the editor typed in a headline.
     story = xss.Explainer.objects.stories().get(slug="xss-story-0")
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in editor_client.get(story.get_absolute_url()).content.decode()
+    assert (
+        "&lt;script&gt;alert(1)&lt;/script&gt;"
+        in editor_client.get(story.get_absolute_url()).content.decode()
+    )
 
 
 @pytest.mark.parametrize(

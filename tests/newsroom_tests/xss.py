@@ -14,7 +14,7 @@ from pathlib import Path
 from django.urls import reverse
 
 from claims.models import Claim, Person, Quote, Rating, Source, Statistic
-from explainers.models import Explainer, Revision
+from explainers.models import Explainer
 from explainers.seeding import load_stories
 from tests.factories import admin_form_data
 
@@ -75,7 +75,9 @@ def save_through_admin(client) -> None:
     everything = "\n\n".join(payloads())
     rating = Rating.objects.get(slug="misleading")
     for n, text in enumerate(chunks()):
-        _post_admin_form(client, _admin_url(Person, "add"), name=text, slug=f"xss-person-{n}", role=text)
+        _post_admin_form(
+            client, _admin_url(Person, "add"), name=text, slug=f"xss-person-{n}", role=text
+        )
         person = Person.objects.get(slug=f"xss-person-{n}")
         _post_admin_form(
             client,
@@ -105,8 +107,13 @@ def save_through_admin(client) -> None:
             unit=text[:60],
             qualifier=text[:30],
             methodology=text,
-            **{"values-TOTAL_FORMS": "1", "values-0-value": "50271", "values-0-as_of": "2025-08-11",
-               "values-0-period": text[:100], "values-0-note": text[:200]},
+            **{
+                "values-TOTAL_FORMS": "1",
+                "values-0-value": "50271",
+                "values-0-as_of": "2025-08-11",
+                "values-0-period": text[:100],
+                "values-0-note": text[:200],
+            },
         )
         _post_admin_form(
             client,
@@ -145,7 +152,9 @@ def save_through_admin(client) -> None:
         for index, payload in enumerate(payloads()[first : first + batch]):
             sections.update(
                 {
-                    f"sections-{index}-heading": f"{first + index + 1}. {payload}".replace("\n", " ")[:200],
+                    f"sections-{index}-heading": f"{first + index + 1}. {payload}".replace(
+                        "\n", " "
+                    )[:200],
                     f"sections-{index}-body": as_body(payload),
                     f"sections-{index}-order": str(index + 1),
                 }
@@ -172,32 +181,53 @@ def save_through_admin(client) -> None:
         client.post(_admin_url(Explainer, "workflow", story.pk, "publish"))
     story = Explainer.objects.get(slug="xss-sections-0")
     response = client.post(
-        _admin_url(Explainer, "workflow", story.pk, "correct"), {"kind": "correction", "text": everything}
+        _admin_url(Explainer, "workflow", story.pk, "correct"),
+        {"kind": "correction", "text": everything},
     )
     assert response.status_code == 302
 
 
 def save_through_loader(tmp_path) -> None:
     """The same corpus through the story loader (a TOML file, as editors' imports arrive)."""
+
     def toml(value) -> str:
         return json.dumps(value)  # a JSON string is a valid TOML basic string
 
     lines = []
     for n, text in enumerate(chunks()):
         lines += [
-            "[[people]]", f'slug = "xss-loaded-person-{n}"', f"name = {toml(text)}", f"role = {toml(text)}",
-            "[[sources]]", f'slug = "xss-loaded-source-{n}"', f"title = {toml(text)}",
-            f"publisher = {toml(text)}", 'kind = "report"', f"notes = {toml(text)}",
-            "[[quotes]]", f'slug = "xss-loaded-quote-{n}"', f"text = {toml(text)}",
-            f'speaker = "xss-loaded-person-{n}"', f'source = "xss-loaded-source-{n}"',
-            "[[claims]]", f'slug = "xss-loaded-claim-{n}"', f"text = {toml(text)}",
-            f'claimant = "xss-loaded-person-{n}"', 'rating = "misleading"', f"explanation = {toml(text)}",
+            "[[people]]",
+            f'slug = "xss-loaded-person-{n}"',
+            f"name = {toml(text)}",
+            f"role = {toml(text)}",
+            "[[sources]]",
+            f'slug = "xss-loaded-source-{n}"',
+            f"title = {toml(text)}",
+            f"publisher = {toml(text)}",
+            'kind = "report"',
+            f"notes = {toml(text)}",
+            "[[quotes]]",
+            f'slug = "xss-loaded-quote-{n}"',
+            f"text = {toml(text)}",
+            f'speaker = "xss-loaded-person-{n}"',
+            f'source = "xss-loaded-source-{n}"',
+            "[[claims]]",
+            f'slug = "xss-loaded-claim-{n}"',
+            f"text = {toml(text)}",
+            f'claimant = "xss-loaded-person-{n}"',
+            'rating = "misleading"',
+            f"explanation = {toml(text)}",
         ]
     for n, text in enumerate(chunks()):
         lines += [
-            "[[explainers]]", f'slug = "xss-loaded-story-{n}"', f"title = {toml(text)}",
-            f"standfirst = {toml(text)}", 'status = "published"', "published_at = 2025-08-11T09:00:00Z",
-            "[[explainers.sections]]", f"heading = {toml(text)}",
+            "[[explainers]]",
+            f'slug = "xss-loaded-story-{n}"',
+            f"title = {toml(text)}",
+            f"standfirst = {toml(text)}",
+            'status = "published"',
+            "published_at = 2025-08-11T09:00:00Z",
+            "[[explainers.sections]]",
+            f"heading = {toml(text)}",
             f"body = {toml(as_body(text) + chr(10) * 2 + f'[[quote:xss-loaded-quote-{n}]]' + chr(10) * 2 + f'[[claim:xss-loaded-claim-{n}]]')}",
         ]
     path = tmp_path / "hostile.toml"
@@ -222,7 +252,9 @@ def hostile_urls() -> list[str]:
         if not story.slug.startswith("xss-loaded-"):
             urls.append(_admin_url(Explainer, "change", story.pk))
     for model in (Quote, Statistic, Claim, Source, Person):
-        for obj in model.objects.filter(slug__startswith="xss-").exclude(slug__startswith="xss-loaded-"):
+        for obj in model.objects.filter(slug__startswith="xss-").exclude(
+            slug__startswith="xss-loaded-"
+        ):
             if model is not Person:
                 urls.append(obj.get_absolute_url())
             urls.append(_admin_url(model, "change", obj.pk))
@@ -236,13 +268,46 @@ def hostile_urls() -> list[str]:
 
 # --- Finding executable markup ---------------------------------------------------------------
 
-URL_ATTRIBUTES = {"href", "src", "action", "formaction", "data", "poster", "srcset", "background",
-                  "xlink:href", "ping", "cite", "lowsrc", "dynsrc", "codebase", "srcdoc"}
+URL_ATTRIBUTES = {
+    "href",
+    "src",
+    "action",
+    "formaction",
+    "data",
+    "poster",
+    "srcset",
+    "background",
+    "xlink:href",
+    "ping",
+    "cite",
+    "lowsrc",
+    "dynsrc",
+    "codebase",
+    "srcdoc",
+}
 # <svg> and <math> themselves are allowed (the admin draws its icons with inline SVG); what a
 # payload would put inside them (script, handlers, javascript: links, animate) is caught below.
-DANGEROUS_TAGS = {"iframe", "object", "embed", "base", "frame", "frameset", "applet", "portal",
-                  "template", "xmp", "plaintext", "noembed", "isindex", "keygen", "animate", "set",
-                  "foreignobject", "maction", "animatetransform"}
+DANGEROUS_TAGS = {
+    "iframe",
+    "object",
+    "embed",
+    "base",
+    "frame",
+    "frameset",
+    "applet",
+    "portal",
+    "template",
+    "xmp",
+    "plaintext",
+    "noembed",
+    "isindex",
+    "keygen",
+    "animate",
+    "set",
+    "foreignobject",
+    "maction",
+    "animatetransform",
+}
 DANGEROUS_SCHEMES = ("javascript:", "vbscript:", "data:text/html", "data:image/svg")
 
 
@@ -264,9 +329,11 @@ class _Finder(HTMLParser):
         if tag == "meta" and dict(attrs).get("http-equiv"):
             self.problems.append(f"meta http-equiv: {where}")
         rel = (dict(attrs).get("rel") or "").lower()
-        if tag == "link" and rel in {"stylesheet", "import", "preload", "prefetch", "modulepreload"} and not (
-            dict(attrs).get("href") or ""
-        ).startswith("/static/"):
+        if (
+            tag == "link"
+            and rel in {"stylesheet", "import", "preload", "prefetch", "modulepreload"}
+            and not (dict(attrs).get("href") or "").startswith("/static/")
+        ):
             self.problems.append(f"foreign stylesheet: {where}")
         for name, value in attrs:
             value = value or ""
@@ -277,7 +344,9 @@ class _Finder(HTMLParser):
                 self.problems.append(f"{name}={value!r}: {where}")
             if name in URL_ATTRIBUTES - {"href"} and MARKER_HOST in value:
                 self.problems.append(f"{name} loads the marker host: {where}")
-            if name == "style" and (MARKER_HOST in value or "url(" in value or "expression(" in value):
+            if name == "style" and (
+                MARKER_HOST in value or "url(" in value or "expression(" in value
+            ):
                 self.problems.append(f"style with a URL: {where}")
 
     handle_startendtag = handle_starttag

@@ -8,9 +8,14 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("count", type=int)
-        parser.add_argument("--fact-pool", type=int, default=200, help="shared fact blocks of each kind")
         parser.add_argument(
-            "--workers", type=int, default=None, help="processes writing at once on PostgreSQL (default: one per core)"
+            "--fact-pool", type=int, default=200, help="shared fact blocks of each kind"
+        )
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=None,
+            help="processes writing at once on PostgreSQL (default: one per core)",
         )
 
     def handle(self, *args, count, fact_pool, workers, **options):

@@ -13,4 +13,6 @@ class Command(BaseCommand):
         due = record_due_transitions()
         for story in due:
             self.stdout.write(f"Went live: {story.title}")
-        self.stdout.write(self.style.SUCCESS(f"{len(due)} scheduled explainer(s) recorded as live."))
+        self.stdout.write(
+            self.style.SUCCESS(f"{len(due)} scheduled explainer(s) recorded as live.")
+        )

@@ -10,8 +10,12 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--scratch", help="scratch database name (default: <name>_restore_drill)")
-        parser.add_argument("--keep", action="store_true", help="keep the scratch database afterwards")
+        parser.add_argument(
+            "--scratch", help="scratch database name (default: <name>_restore_drill)"
+        )
+        parser.add_argument(
+            "--keep", action="store_true", help="keep the scratch database afterwards"
+        )
 
     def handle(self, *args, scratch, keep, **options):
         try:

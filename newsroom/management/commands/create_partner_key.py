@@ -10,9 +10,7 @@ class Command(BaseCommand):
         parser.add_argument("--name", required=True, help="What the key is for, e.g. ci, app")
         parser.add_argument("--partner", default="", help="The organisation it is issued to")
         parser.add_argument("--rate", type=int, default=None, help="Requests per minute")
-        parser.add_argument(
-            "--print", action="store_true", help="Print only the key (for scripts)"
-        )
+        parser.add_argument("--print", action="store_true", help="Print only the key (for scripts)")
 
     def handle(self, *args, name, partner, rate, print, **options):
         partner_key, key = PartnerKey.objects.create_key(
