@@ -157,6 +157,7 @@ def test_record_due_publications_notes_a_scheduled_story_going_live_once(desk, d
 
 def test_record_due_publications_ignores_a_story_still_waiting(desk, draft):
     schedule(desk, draft, timezone.now() + datetime.timedelta(days=2))
+    assert reload(draft).is_scheduled  # the schedule ran, so there is something to ignore
 
     call_command("record_due_publications", stdout=io.StringIO())
 
@@ -165,8 +166,12 @@ def test_record_due_publications_ignores_a_story_still_waiting(desk, draft):
 
 def test_record_due_publications_ignores_a_story_published_at_once(desk, draft):
     desk.post(workflow_url(draft, "publish"))
+    assert reload(draft).is_live  # the publish ran, so there is something to ignore
+    out = io.StringIO()
 
-    call_command("record_due_publications", stdout=io.StringIO())
+    call_command("record_due_publications", stdout=out)
+
+    assert "0 scheduled explainer(s) recorded as live." in out.getvalue()
 
     assert not went_live_entries(draft).exists()
 
