@@ -1,7 +1,7 @@
 """Partner API v1: people, sources and fact blocks. Public only while a published story uses
 them (``.public()``), exactly as on the site's fact pages."""
 
-from newsroom.api import ReadOnlyViewSet, documented
+from newsroom.core.api import ReadOnlyViewSet, documented
 
 from . import filters, serializers
 from .models import Claim, Person, Quote, Source, Statistic
@@ -26,18 +26,14 @@ class FactViewSet(ReadOnlyViewSet):
 
     def get_queryset(self):
         facts = self.facts()
-        return facts if self.action == "list" else facts.with_public_uses()
+        return facts if self.action == "list" else facts.with_public_stories()
 
     def facts(self):
         raise NotImplementedError
 
     def get_last_modified(self, fact):
         # Only a block's own page lists its stories (lists honour only If-None-Match).
-        uses = (
-            [explainer.updated_at for explainer in fact.public_stories]
-            if hasattr(fact, "public_uses")
-            else []
-        )
+        uses = [story.updated_at for story in fact.public_stories] if self.action != "list" else []
         return newest(fact.updated_at, *uses, *self.related_times(fact))
 
     def related_times(self, fact):

@@ -2,7 +2,7 @@
 
 import django_filters as filters
 
-from newsroom.api import DateTimeFilter, search_q
+from newsroom.core.api import DateTimeFilter, search_q
 
 from .models import Claim, Person, Quote, Rating, Source, Statistic
 

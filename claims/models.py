@@ -1,8 +1,8 @@
 """Reusable fact blocks: people, sources, quotes, statistics and claims.
 
-A fact block is checked once and placed in any number of stories. The stories live in the
-explainers app, which points at these models; this app never imports explainers. It finds where a
-block is used through the reverse relation ``section_blocks`` (see ``FactQuerySet``).
+A fact block is checked once and placed in any number of stories. The stories app points at
+these models and this app never names it: where a block is used is asked of the usage index
+(``newsroom.core.usage``), which the stories app provides.
 """
 
 from decimal import ROUND_HALF_UP, Decimal
@@ -10,16 +10,14 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Count, Exists, F, Func, OuterRef, Prefetch, Q, Subquery, Window
-from django.db.models.functions import Coalesce, DenseRank
+from django.db.models import Exists, F, Func, OuterRef, Q, Subquery
 from django.utils import timezone
 
-from newsroom.links import slug_url
+from newsroom.core import usage
+from newsroom.core.links import slug_url
 
-# related_name of the join rows (in the app that writes stories) that place a block in a section.
-USAGE_RELATION = "section_blocks"
-# How many of the stories using a block the partner API lists with it (the newest).
-USED_IN_LIMIT = 20
+# How many of the stories using a block its public page and its API resource list at once.
+STORIES_LISTED = 20
 
 
 class TimestampedModel(models.Model):
@@ -152,54 +150,17 @@ class Rating(models.Model):
 
 
 class FactQuerySet(models.QuerySet):
-    """Shared by quotes, statistics and claims."""
-
-    def _uses(self):
-        relation = self.model._meta.get_field(USAGE_RELATION)
-        return relation.related_model.objects, relation.field.name
+    """Shared by quotes, statistics and claims. Which stories use a block is the stories app's
+    knowledge: it answers through the usage index (``newsroom.core.usage``)."""
 
     def public(self):
         """Blocks used in at least one story that readers can see: nothing else is public."""
-        uses, field = self._uses()
-        return self.filter(Exists(uses.published().filter(**{field: OuterRef("pk")})))
+        return self.filter(usage.index().public_filter(self.model))
 
-    def with_public_uses(self, limit: int | None = None):
-        """Each block's published stories: all counted into ``public_story_count``, and the
-        places of the ``limit`` newest prefetched into ``public_uses``, for any number of blocks
-        in two queries, however many stories use them."""
-        limit = limit or USED_IN_LIMIT
-        uses, field = self._uses()
-        newest_first = Window(
-            DenseRank(),  # one rank per story, however many sections place the block
-            partition_by=F(field),
-            order_by=[
-                F("section__explainer__published_at").desc(),
-                F("section__explainer_id").desc(),
-            ],
-        )
-        places = uses.published().for_usage_list().annotate(story_rank=newest_first)
-        stories = (
-            uses.published()
-            .filter(**{field: OuterRef("pk")})
-            .order_by()
-            .values(field)
-            .annotate(n=Count("section__explainer", distinct=True))
-            .values("n")
-        )
-        return self.annotate(
-            public_story_count=Coalesce(Subquery(stories, output_field=models.IntegerField()), 0)
-        ).prefetch_related(
-            Prefetch(
-                USAGE_RELATION, queryset=places.filter(story_rank__lte=limit), to_attr="public_uses"
-            )
-        )
-
-    def with_all_uses(self):
-        """Every place a block is used, drafts included: for the admin."""
-        uses, _ = self._uses()
-        return self.prefetch_related(
-            Prefetch(USAGE_RELATION, queryset=uses.for_usage_list(), to_attr="all_uses")
-        )
+    def with_public_stories(self, limit: int | None = None):
+        """Each block's published stories: all counted into ``public_story_count``, the newest
+        ``limit`` (STORIES_LISTED) loaded for ``public_stories``; two queries for any number."""
+        return usage.index().with_public_stories(self, limit or STORIES_LISTED)
 
     def due_for_review(self, on=None):
         on = on or timezone.localdate()
@@ -245,35 +206,10 @@ class FactBlock(TimestampedModel):
     def is_due_for_review(self) -> bool:
         return self.review_by is not None and self.review_by <= timezone.localdate()
 
-    def uses(self):
-        """Every place this block is used, drafts included, one query (for the admin)."""
-        return getattr(self, USAGE_RELATION).for_usage_list()
-
-    def published_stories(self):
-        """Published stories using this block, each once, newest first: to count and to page
-        (rows: ``stories_in()`` makes a page of them explainers).
-
-        A story that uses the block in several sections is one story; drafts, scheduled,
-        archived stories and working copies are never among them.
-        """
-        return getattr(self, USAGE_RELATION).published().newest_explainers()
-
-    def stories_in(self, rows) -> list:
-        """Explainers (id, slug, title, kind, published_at only) from ``published_stories()`` rows."""
-        return getattr(self, USAGE_RELATION).as_explainers(rows)
-
     @property
     def public_stories(self) -> list:
-        """The newest published stories using this block; needs ``with_public_uses()``."""
-        return self.used_in(self.public_uses)
-
-    @staticmethod
-    def used_in(uses) -> list:
-        """The distinct stories among a list of uses, in order."""
-        seen = {}
-        for use in uses:
-            seen.setdefault(use.explainer.pk, use.explainer)
-        return list(seen.values())
+        """The newest published stories using this block; needs ``with_public_stories()``."""
+        return usage.index().public_stories_of(self)
 
 
 class Quote(FactBlock):
@@ -495,3 +431,30 @@ def format_number(
     number = f"{abs(value):,.{places}f}"
     sign = "-" if value < 0 else ""
     return f"{sign}{prefix}{number}{suffix}"
+
+
+def facts_showing(obj) -> dict[str, models.QuerySet]:
+    """The fact blocks whose cards show ``obj``, by kind (``quote``, ``statistic``, ``claim``):
+    the block itself, a person's quotes and claims, a source's quotes, figures and rated
+    claims, a rating's claims, a value's statistic. The one definition of "what shows this";
+    the stories showing it are the stories placing these blocks."""
+    if isinstance(obj, FactBlock):
+        return {obj.token_kind: type(obj).objects.filter(pk=obj.pk)}
+    if isinstance(obj, Person):
+        return {
+            "quote": Quote.objects.filter(speaker=obj),
+            "claim": Claim.objects.filter(claimant=obj),
+        }
+    if isinstance(obj, Source):
+        return {
+            "quote": Quote.objects.filter(source=obj),
+            "statistic": Statistic.objects.filter(source=obj),
+            "claim": Claim.objects.filter(
+                pk__in=ClaimSource.objects.filter(source=obj).values("claim")
+            ),
+        }
+    if isinstance(obj, Rating):
+        return {"claim": Claim.objects.filter(rating=obj)}
+    if isinstance(obj, StatisticValue):
+        return {"statistic": Statistic.objects.filter(pk=obj.statistic_id)}
+    return {}

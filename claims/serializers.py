@@ -6,16 +6,21 @@ published explainers that use the block (the newest few, the total, and a link t
 are the fact endpoints' own representation.
 """
 
-from urllib.parse import urlencode
-
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
-from rest_framework.reverse import reverse
 
-from newsroom.api import DateTimeField, ModelSerializer, OptionalURLField, SiteURLField
+from newsroom.core import usage
+from newsroom.core.api import (
+    AbsoluteURLField,
+    DateTimeField,
+    ModelSerializer,
+    OptionalURLField,
+    SiteURLField,
+    absolute,
+)
 
-from .models import USED_IN_LIMIT, Claim, Person, Quote, Rating, Source, Statistic, StatisticValue
+from .models import STORIES_LISTED, Claim, Person, Quote, Rating, Source, Statistic, StatisticValue
 
 
 class PersonSerializer(ModelSerializer):
@@ -61,16 +66,15 @@ class StatisticValueSerializer(ModelSerializer):
 
 
 class UsedInSerializer(serializers.Serializer):
-    """A published explainer that uses a block (drafts and scheduled stories never appear)."""
+    """A published explainer that uses a block (drafts and scheduled stories never appear);
+    built from the usage index's ``StoryRef``."""
 
     slug = serializers.SlugField()
     title = serializers.CharField()
     kind = serializers.CharField()
     published_at = DateTimeField()
-    site_url = SiteURLField()
-    api_url = serializers.HyperlinkedIdentityField(
-        view_name="api:explainer-detail", lookup_field="slug"
-    )
+    site_url = AbsoluteURLField(source="url", help_text="The explainer's page")
+    api_url = AbsoluteURLField(help_text="The explainer in this API")
 
 
 class QuoteSerializer(ModelSerializer):
@@ -131,15 +135,14 @@ class UsedInLinkMixin(serializers.Serializer):
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_used_in_url(self, fact) -> str:
-        url = reverse("api:explainer-list", request=self.context.get("request"))
-        return f"{url}?{urlencode({fact.token_kind: fact.slug})}"
+        return absolute(self.context.get("request"), usage.index().public_stories_api_path(fact))
 
 
 class UsesMixin(UsedInLinkMixin):
     used_in = UsedInSerializer(
         source="public_stories",
         many=True,
-        help_text=f"The {USED_IN_LIMIT} newest published explainers that use it; "
+        help_text=f"The {STORIES_LISTED} newest published explainers that use it; "
         "used_in_url lists them all",
     )
     used_in_count = serializers.IntegerField(

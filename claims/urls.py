@@ -1,9 +1,11 @@
 from django.urls import path
 
-from newsroom.pagecache import cache_public_page as cached
-from newsroom.pagecache import embed_tags, fact_tags, lists_and_facts_tags, oembed_tags
+from newsroom.core.pagecache import cache_public_page as cached
+from newsroom.core.pagecache import lists_and_facts_tags
 
 from . import views
+from .caching import embed_tags, oembed_tags
+from .caching import fact_page_tags as fact_tags
 
 app_name = "claims"
 urlpatterns = [

@@ -9,12 +9,12 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.clickjacking import xframe_options_exempt
 
-from newsroom.paging import paginate
+from newsroom.core import usage
+from newsroom.core.paging import paginate
 
 from . import embeds
-from .models import Claim, Quote, Source, Statistic
+from .models import STORIES_LISTED, Claim, Quote, Source, Statistic
 
-USED_IN_PAGE_SIZE = 20
 SOURCE_LIST_SIZE = 20
 
 
@@ -40,8 +40,7 @@ def claim_detail(request, slug):
 
 def _fact_page(request, template, fact, **context):
     """A fact page lists the stories using it a page at a time (``?page=N``), newest first."""
-    used_in = paginate(request, fact.published_stories(), USED_IN_PAGE_SIZE)
-    used_in.object_list = fact.stories_in(used_in.object_list)
+    used_in = paginate(request, usage.index().public_stories(fact), STORIES_LISTED)
     return render(request, template, {"fact": fact, "used_in": used_in, **context})
 
 

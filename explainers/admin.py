@@ -6,7 +6,7 @@ from django.contrib import admin, messages
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.http import Http404, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -16,15 +16,16 @@ from django.utils.dateparse import parse_datetime
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from claims import admin as claims_admin
-from claims.admin import stories_using_url, usage_list
+from claims.admin import RefuseDeletingWhatStoriesUse
 from claims.models import Claim, Quote, Statistic
-from newsroom import audit, pagecache
-from newsroom.audit import display_name
+from newsroom.core.audit import display_name
+from newsroom.core.versioning import VersionedForm, conflict_text
+from newsroom.core.workflow import WorkflowAdmin
 
 from . import publishing
 from .blocks import compile_body
 from .models import Correction, Explainer, Media, Revision, Section, SectionBlock, Topic
+from .usage import used_in_html
 from .views import PREVIEW_SALT
 
 PICKER_LIMIT = 8
@@ -130,14 +131,14 @@ class SectionInline(admin.StackedInline):
 
 
 @admin.register(Topic)
-class TopicAdmin(pagecache.RefreshPagesShowingIt, admin.ModelAdmin):
+class TopicAdmin(WorkflowAdmin, admin.ModelAdmin):
     list_display = ["name", "slug"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
 
 
 @admin.register(Media)
-class MediaAdmin(pagecache.RefreshPagesShowingIt, admin.ModelAdmin):
+class MediaAdmin(WorkflowAdmin, RefuseDeletingWhatStoriesUse, admin.ModelAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["__str__", "kind", "credit", "has_file"]
     list_filter = ["kind", "credit"]
@@ -165,31 +166,15 @@ class MediaAdmin(pagecache.RefreshPagesShowingIt, admin.ModelAdmin):
     def used_in(self, obj):
         if obj is None or obj.pk is None:
             return "Not used yet."
-        uses = obj.section_blocks.for_usage_list()
-        return usage_list(
-            list(
-                uses.of_first_stories(claims_admin.USED_IN_LIMIT).select_related(
-                    "section__explainer__draft_of"
-                )
-            ),
-            total=uses.stories().count(),
-            more_url=stories_using_url(uses, f"media:{obj.slug}"),
-        )
+        return used_in_html(obj)
 
 
-class ExplainerForm(forms.ModelForm):
-    """Adds the version the editor started from, so a colleague's save in between is caught."""
-
-    base_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+class ExplainerForm(VersionedForm):
+    """A colleague's save or publish in between is caught (``core.versioning``)."""
 
     class Meta:
         model = Explainer
         fields = "__all__"
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if self.instance.pk:
-            self.fields["base_version"].initial = self.instance.version
 
     def clean_slug(self):
         slug = self.cleaned_data["slug"]
@@ -202,32 +187,20 @@ class ExplainerForm(forms.ModelForm):
         return slug
 
     def clean(self):
-        cleaned = super().clean()
         if self.instance.pk and not self.instance.is_working_copy and self.instance.is_live:
             # It went live while this form was open; readers' version is never edited in place.
-            raise forms.ValidationError(conflict_message(self.instance), code="conflict")
-        if self.instance.pk:
-            current = (
-                Explainer.objects.filter(pk=self.instance.pk)
-                .values_list("version", flat=True)
-                .first()
-            )
-            base = cleaned.get("base_version")
-            if current is not None and base is not None and base != current:
-                raise forms.ValidationError(conflict_message(self.instance), code="conflict")
-        return cleaned
+            raise forms.ValidationError(self.conflict_message(self.instance), code="conflict")
+        return super().clean()
 
-
-def conflict_message(explainer: Explainer) -> str:
-    last = explainer.story.revisions.select_related("created_by").order_by("-number").first()
-    who = display_name(last.created_by) if last else "someone"
-    when = f" at {timezone.localtime(last.created_at):%H:%M on %-d %B %Y}" if last else ""
-    did = "published" if last and last.action == Revision.Action.PUBLISHED else "saved"
-    return (
-        f"{who} {did} this explainer{when}, after you opened it, so your changes were not saved. "
-        "Everything you typed is still below: copy what you need, then reopen the explainer to "
-        "see their version and add your changes to it."
-    )
+    def conflict_message(self, current) -> str:
+        """Names the last revision's author: a story's saves and publishes are its revisions."""
+        last = current.story.revisions.select_related("created_by").order_by("-number").first()
+        return conflict_text(
+            who=display_name(last.created_by) if last else "someone",
+            did="published" if last and last.action == Revision.Action.PUBLISHED else "saved",
+            what="this explainer",
+            when=last.created_at if last else None,
+        )
 
 
 class UsesBlockFilter(admin.SimpleListFilter):
@@ -256,9 +229,7 @@ class UsesBlockFilter(admin.SimpleListFilter):
             return queryset
         if self.block is None:
             return queryset.none()
-        kind = self.value().partition(":")[0]
-        uses = SectionBlock.objects.filter(**{kind: self.block})
-        return queryset.filter(pk__in=uses.story_ids())
+        return queryset.filter(pk__in=SectionBlock.objects.showing(self.block).story_ids())
 
 
 class RevisionCompareForm(forms.Form):
@@ -365,23 +336,11 @@ class ExplainerAdmin(admin.ModelAdmin):
         return super().change_view(request, object_id, form_url, extra_context)
 
     def get_object(self, request, object_id, from_field=None):
+        """Once per request: ``change_view`` looks before the admin's own view does."""
         cache = request.__dict__.setdefault("_explainer_objects", {})
         if object_id not in cache:
             cache[object_id] = super().get_object(request, object_id, from_field)
-        obj = cache[object_id]
-        locked = request.__dict__.setdefault("_explainer_locked", set())
-        if (
-            obj is not None
-            and request.method == "POST"
-            and transaction.get_connection().in_atomic_block  # inside the admin's save
-            and obj.pk not in locked
-        ):
-            # Lock the row while the form is checked against the version it was opened at.
-            list(
-                Explainer.objects.select_for_update().filter(pk=obj.pk).values_list("pk", flat=True)
-            )
-            locked.add(obj.pk)
-        return obj
+        return cache[object_id]
 
     def save_model(self, request, obj, form, change):
         if not change:
@@ -391,7 +350,22 @@ class ExplainerAdmin(admin.ModelAdmin):
     def save_formset(self, request, form, formset, change):
         if formset.model is not Section:
             return super().save_formset(request, form, formset, change)
-        save_sections(form.instance, formset)
+        kept = formset.kept_forms()
+        publishing.write_sections(
+            form.instance,
+            [
+                publishing.SectionText.compile(
+                    section.cleaned_data.get("heading", ""),
+                    section.cleaned_data.get("body", ""),
+                    pk=section.instance.pk,
+                    compiled=section.compiled,
+                )
+                for section in kept
+            ],
+        )
+        formset.new_objects = [section.instance for section in kept if not section.instance.pk]
+        formset.changed_objects = []
+        formset.deleted_objects = [section.instance for section in formset.deleted_forms]
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
@@ -484,20 +458,20 @@ class ExplainerAdmin(admin.ModelAdmin):
     def run_verb(self, request, explainer, verb) -> str:
         user = request.user
         if verb == "submit":
-            explainer.submit_for_review(by=user)
+            publishing.submit_for_review(explainer, by=user)
             return "Submitted for review: an editor can now publish it."
         if verb == "publish":
-            story = explainer.publish(by=user)
+            story = publishing.publish(explainer, by=user)
             return f"Published. Readers see it at {story.get_absolute_url()}"
         if verb == "schedule":
             when = parse_local_datetime(request.POST.get("publish_at", ""))
-            story = explainer.publish(by=user, at=when)
+            story = publishing.publish(explainer, by=user, at=when)
             return f"Scheduled: readers see it from {timezone.localtime(story.published_at):%-d %B %Y, %H:%M}."
         if verb == "unpublish":
-            explainer.unpublish(by=user)
+            publishing.unpublish(explainer, by=user)
             return "Unpublished: readers no longer see it."
         if verb == "archive":
-            explainer.archive(by=user)
+            publishing.archive(explainer, by=user)
             return "Archived: readers no longer see it."
         if verb == "discard":
             publishing.discard_working_copy(explainer, by=user)
@@ -517,7 +491,7 @@ class ExplainerAdmin(admin.ModelAdmin):
         for explainer in queryset:
             try:
                 with transaction.atomic():
-                    getattr(explainer, verb)(by=request.user)
+                    getattr(publishing, verb)(explainer, by=request.user)
                 changed += 1
             except (PermissionDenied, ValidationError) as error:
                 text = " ".join(getattr(error, "messages", [])) or str(error) or "Not allowed."
@@ -673,43 +647,13 @@ class CorrectionAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
-            super().save_model(request, obj, form, change)
-            audit.record(
-                actor=request.user,
-                action="corrected",
-                obj=obj.explainer,
-                message="Edited a public note",
-            )
+            changes = {name: form.cleaned_data[name] for name in form.changed_data}
+            publishing.edit_correction(obj, by=request.user, **changes)
             return
         note = publishing.add_correction(
             obj.explainer, kind=obj.kind, text=obj.text, by=request.user
         )
         obj.pk = note.pk
-
-
-@transaction.atomic
-def save_sections(explainer: Explainer, formset: SectionFormSet) -> None:
-    """Save the sections in the chosen order and rebuild each one's usage rows.
-
-    Positions are unique per explainer, so the kept sections are first moved out of the way and
-    then numbered 1..n; this works on every database without deferrable constraints.
-    """
-    for form in formset.deleted_forms:
-        if form.instance.pk:
-            form.instance.delete()
-    kept = formset.kept_forms()
-    Section.objects.filter(explainer=explainer).update(position=F("position") + 1_000_000)
-    for position, form in enumerate(kept, start=1):
-        section = form.save(commit=False)
-        section.explainer = explainer
-        section.position = position
-        compiled = form.compiled or compile_body(section.body)
-        section.body_html = compiled.html
-        section.save()
-        section.write_blocks(compiled.blocks)
-    formset.new_objects = [f.instance for f in kept if f not in formset.initial_forms]
-    formset.changed_objects = []
-    formset.deleted_objects = [f.instance for f in formset.deleted_forms]
 
 
 def search_blocks(term: str) -> list[dict]:
@@ -774,21 +718,3 @@ def search_blocks(term: str) -> list[dict]:
         for label, options in groups
         if options
     ]
-
-
-# Stories react to a statistic's new value (automatic update notes). The claims app knows nothing
-# of stories, so the stories app extends its admin rather than the other way round.
-admin.site.unregister(Statistic)
-
-
-@admin.register(Statistic)
-class StatisticAdmin(claims_admin.StatisticAdmin):
-    def value_added(self, request, value, previous):
-        notes = publishing.statistic_value_added(value, previous=previous, by=request.user)
-        if notes:
-            self.message_user(
-                request,
-                f"New figure recorded; {len(notes)} published "
-                f"{'story shows' if len(notes) == 1 else 'stories show'} it now, each with an update note.",
-                messages.SUCCESS,
-            )

@@ -4,7 +4,7 @@ only published explainers are ever listed."""
 import django_filters as filters
 from django.db.models import Exists, OuterRef, Q
 
-from newsroom.api import DateTimeFilter, search_q
+from newsroom.core.api import DateTimeFilter, search_q
 
 from .models import Explainer, Section, SectionBlock, Topic
 
@@ -55,14 +55,9 @@ class ExplainerFilter(filters.FilterSet):
         return queryset.filter(query)
 
     def filter_updated_since(self, queryset, name, value):
-        """A story also changes for readers when a fact it shows changes (a new value, say)."""
-        changed_facts = SectionBlock.objects.filter(section__explainer=OuterRef("pk")).filter(
-            Q(quote__updated_at__gte=value)
-            | Q(statistic__updated_at__gte=value)
-            | Q(statistic__values__recorded_at__gte=value)
-            | Q(claim__updated_at__gte=value)
-        )
-        return queryset.filter(Q(updated_at__gte=value) | Q(Exists(changed_facts)))
+        """A story also changes for readers when a fact it shows changes (a new value, a
+        speaker's new name): the same times as the detail's Last-Modified."""
+        return queryset.changed_since(value)
 
 
 class TopicFilter(filters.FilterSet):

@@ -10,8 +10,8 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.text import slugify
 
-from claims.models import Claim, Quote, Statistic, StatisticValue
-from newsroom.links import slug_url
+from claims.models import Claim, Quote, Statistic, StatisticValue, facts_showing
+from newsroom.core.links import slug_url
 
 from .validators import GeneratedImageName, validate_image
 
@@ -130,6 +130,23 @@ class ExplainerQuerySet(models.QuerySet):
         """The stories themselves, without the working copies of published ones."""
         return self.filter(draft_of__isnull=True)
 
+    def live_or_scheduled(self):
+        """Stories readers see now or will see at their time, without a further step: what a
+        change to them, or to anything they show, must refresh."""
+        return self.filter(status=Explainer.Status.PUBLISHED, draft_of__isnull=True)
+
+    def changed_since(self, moment):
+        """Stories that changed for readers at or after ``moment``: their own fields (a public
+        note moves ``updated_at``), or a fact, person, source or value they show
+        (``SectionBlock.SHOWN_TIMES``). ``Explainer.last_changed`` asks the same in Python."""
+        shown = Q()
+        for path in SectionBlock.SHOWN_TIMES:
+            shown |= Q(**{f"{path.replace('.', '__')}__gte": moment})
+        changed_facts = SectionBlock.objects.filter(section__explainer=models.OuterRef("pk"))
+        return self.filter(
+            Q(updated_at__gte=moment) | Q(models.Exists(changed_facts.filter(shown)))
+        )
+
     def for_public_list(self):
         """Newest first; the primary key breaks ties, so pages of a list never overlap."""
         return (
@@ -240,27 +257,6 @@ class Explainer(models.Model):
             and self.published_at <= timezone.now()
         )
 
-    # Workflow verbs: every path (admin, commands, API) goes through explainers.publishing.
-    def publish(self, *, by, at=None):
-        from . import publishing
-
-        return publishing.publish(self, by=by, at=at)
-
-    def unpublish(self, *, by):
-        from . import publishing
-
-        return publishing.unpublish(self, by=by)
-
-    def archive(self, *, by):
-        from . import publishing
-
-        return publishing.archive(self, by=by)
-
-    def submit_for_review(self, *, by):
-        from . import publishing
-
-        return publishing.submit_for_review(self, by=by)
-
     @property
     def story(self) -> "Explainer":
         """The story readers know: itself, or the published explainer this copy will replace."""
@@ -298,22 +294,30 @@ class Explainer(models.Model):
         """Sections with a heading, for the table of contents (uses prefetched sections)."""
         return [section for section in self.sections.all() if section.heading]
 
+    def placed_blocks(self):
+        """Every block the story places, in reading order (uses prefetched sections and
+        blocks: ``for_public_detail``). The one walk over a story's facts."""
+        for section in self.sections.all():
+            yield from section.blocks.all()
+
     @property
     def sources_cited(self) -> list:
-        """Every source behind the story's fact blocks, once each (uses prefetched blocks)."""
+        """Every source behind the story's fact blocks, once each."""
         sources = {}
-        for section in self.sections.all():
-            for block in section.blocks.all():
-                cited = []
-                if block.quote_id and block.quote.source_id:
-                    cited.append(block.quote.source)
-                if block.statistic_id:
-                    cited.append(block.statistic.source)
-                if block.claim_id:
-                    cited.extend(block.claim.sources.all())
-                for source in cited:
-                    sources.setdefault(source.pk, source)
+        for block in self.placed_blocks():
+            for source in block.sources:
+                sources.setdefault(source.pk, source)
         return sorted(sources.values(), key=lambda source: (source.publisher, source.title))
+
+    @property
+    def last_changed(self):
+        """When anything readers see of it last changed: its own fields, a public note, or a
+        fact, person, source or value it shows (``SectionBlock.SHOWN_TIMES``, prefetched).
+        ``ExplainerQuerySet.changed_since`` asks the same in SQL."""
+        times = [self.updated_at, *(note.published_at for note in self.corrections.all())]
+        for block in self.placed_blocks():
+            times.extend(block.shown_times())
+        return max(filter(None, times))
 
 
 class Section(models.Model):
@@ -365,33 +369,68 @@ class Section(models.Model):
                 result.append(("", block))
         return result
 
-    def write_blocks(self, placed) -> None:
-        """Make this section's usage rows match the blocks its compiled body places.
-
-        Rows are only rewritten when something changed, so saving unchanged text is a no-op.
+    def write_blocks(self, placed) -> bool:
+        """Make this section's usage rows match the blocks its compiled body places; say
+        whether they changed. Rows are only rewritten when something changed, so saving
+        unchanged text is a no-op. Called by ``publishing.write_sections``.
         """
         wanted = [
             SectionBlock(section=self, position=position, **fields) for position, fields in placed
         ]
         existing = list(self.blocks.order_by("position"))
         if [block.signature for block in existing] == [block.signature for block in wanted]:
-            return
+            return False
         self.blocks.all().delete()
         SectionBlock.objects.bulk_create(wanted)
+        return True
 
 
 class SectionBlockQuerySet(models.QuerySet):
+    """The usage index: each row places a fact block or media item in a section of a story.
+
+    A published story's working copy has rows of its own; every question below counts them for
+    the story they will replace (``story_ids``)."""
+
     def published(self):
         return self.filter(ExplainerQuerySet.published_q(prefix="section__explainer__"))
 
-    def explainers(self):
-        """The explainers these rows place blocks in, each once (an IN subquery, no duplicates)."""
-        return Explainer.objects.filter(pk__in=self.values("section__explainer"))
+    def live_or_scheduled(self):
+        return self.filter(
+            section__explainer__status=Explainer.Status.PUBLISHED,
+            section__explainer__draft_of__isnull=True,
+        )
 
-    def newest_explainers(self):
-        """The explainers these rows are in, each once, newest first, as lightweight rows
-        (id, slug, title, kind, published_at: what a list of them shows); ``as_explainers()``
-        turns a slice of them into Explainer instances.
+    def showing(self, obj):
+        """Rows whose block shows ``obj``: the block itself, a media item, or a person,
+        source, rating or value on a fact card (``claims.models.facts_showing``). The one
+        definition of "which stories show this"."""
+        if isinstance(obj, Media):
+            return self.filter(media=obj)
+        if isinstance(obj, Quote | Statistic | Claim):
+            return self.filter(**{obj.token_kind: obj})
+        placed = Q()
+        for kind, facts in facts_showing(obj).items():
+            placed |= Q(**{f"{kind}__in": facts.values("pk")})
+        return self.filter(placed) if placed else self.none()
+
+    def story_ids(self):
+        """The ids of the stories these rows are in: a working copy's rows count for its story."""
+        return self.values(story=Coalesce("section__explainer__draft_of", "section__explainer"))
+
+    def stories(self):
+        """The stories these rows are in, each once."""
+        return Explainer.objects.filter(pk__in=self.story_ids())
+
+    def of_newest_stories(self, limit: int):
+        """Only the rows of the ``limit`` newest of these stories: a bounded "used in" list."""
+        first = self.stories().order_by("-published_at", "title", "pk").values("pk")[:limit]
+        return self.alias(
+            story=Coalesce("section__explainer__draft_of", "section__explainer")
+        ).filter(story__in=first)
+
+    def by_story(self):
+        """One row per story these rows are in, newest first: (id, slug, title, kind,
+        published_at, updated_at), what a list of them shows.
 
         Grouped from the rows' side, and ordered by an aggregate, so the cost follows how many
         rows there are. Asked as "the newest explainers that have such rows", PostgreSQL walked
@@ -400,39 +439,10 @@ class SectionBlockQuerySet(models.QuerySet):
         """
         story = "section__explainer__"
         return (
-            self.values(*(story + name for name in ("id", "slug", "title", "kind")))
+            self.values(*(story + name for name in ("id", "slug", "title", "kind", "updated_at")))
             .annotate(newest=Max(story + "published_at"))
             .order_by("-newest", f"-{story}id")
         )
-
-    @staticmethod
-    def as_explainers(rows) -> list["Explainer"]:
-        story = "section__explainer__"
-        return [
-            Explainer(
-                id=row[story + "id"],
-                slug=row[story + "slug"],
-                title=row[story + "title"],
-                kind=row[story + "kind"],
-                published_at=row["newest"],
-            )
-            for row in rows
-        ]
-
-    def story_ids(self):
-        """The ids of the stories these rows are in: a working copy's rows count for its story."""
-        return self.values(story=Coalesce("section__explainer__draft_of", "section__explainer"))
-
-    def stories(self):
-        """Like ``explainers()``, but a working copy's rows count for the story it will replace."""
-        return Explainer.objects.filter(pk__in=self.story_ids())
-
-    def of_first_stories(self, limit: int):
-        """Only the rows of the ``limit`` newest of these stories: a bounded "used in" list."""
-        first = self.stories().order_by("-published_at", "title", "pk").values("pk")[:limit]
-        return self.alias(
-            story=Coalesce("section__explainer__draft_of", "section__explainer")
-        ).filter(story__in=first)
 
     def for_usage_list(self):
         return self.select_related("section__explainer").order_by(
@@ -497,6 +507,22 @@ class SectionBlock(models.Model):
 
     objects = SectionBlockQuerySet.as_manager()
 
+    # Every time a placed block's readers' version depends on, as a path from the row: the
+    # block, who said or made it, its sources, a statistic's values. Walked over prefetched
+    # objects for the API's Last-Modified (``shown_times``) and filtered on in SQL for
+    # ``?updated_since=`` (``ExplainerQuerySet.changed_since``), so the two always agree.
+    SHOWN_TIMES = (
+        "quote.updated_at",
+        "quote.speaker.updated_at",
+        "quote.source.updated_at",
+        "statistic.updated_at",
+        "statistic.source.updated_at",
+        "statistic.values.recorded_at",
+        "claim.updated_at",
+        "claim.claimant.updated_at",
+        "claim.sources.updated_at",
+    )
+
     class Meta:
         ordering = ["section", "position"]
         constraints = [
@@ -548,6 +574,22 @@ class SectionBlock(models.Model):
         return self.quote or self.statistic or self.claim or self.media
 
     @property
+    def sources(self) -> list:
+        """The sources its card cites (from prefetched objects)."""
+        if self.quote_id:
+            return [self.quote.source] if self.quote.source_id else []
+        if self.statistic_id:
+            return [self.statistic.source]
+        if self.claim_id:
+            return list(self.claim.sources.all())
+        return []
+
+    def shown_times(self) -> list:
+        """The times of ``SHOWN_TIMES``, read from prefetched objects (None where a link is
+        empty)."""
+        return [time for path in self.SHOWN_TIMES for time in _follow(self, path.split("."))]
+
+    @property
     def explainer(self) -> Explainer:
         return self.section.explainer
 
@@ -567,6 +609,18 @@ class SectionBlock(models.Model):
         if current and current.as_of > self.pinned_value.as_of:
             return current
         return None
+
+
+def _follow(obj, names: list[str]) -> list:
+    """The values at the end of a dotted path, through foreign keys and prefetched many-sides."""
+    if obj is None:
+        return []
+    if not names:
+        return [obj]
+    value = getattr(obj, names[0])
+    if isinstance(value, models.Manager):
+        return [found for item in value.all() for found in _follow(item, names[1:])]
+    return _follow(value, names[1:])
 
 
 class Correction(models.Model):

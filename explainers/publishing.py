@@ -1,7 +1,9 @@
 """The editorial workflow: one function per verb, used by the admin, commands and scripts alike.
 
 Each verb checks the actor's permission (``by=None`` is the system: seeds and cron), changes state
-in one transaction, stores a revision where content changed, and writes the audit trail.
+in one transaction, stores a revision where content changed, writes the audit trail, and has the
+cached pages that show what changed refreshed when the transaction commits
+(``pagecache.changing``; ``explainers/caching.py`` says which pages those are).
 
 A published story is never edited in place. Editing it creates a *working copy* (an Explainer row
 with ``draft_of`` set, never visible to readers); publishing copies the working copy's content
@@ -9,25 +11,23 @@ onto the story and deletes the copy, so readers see nothing until then.
 """
 
 import datetime
+from dataclasses import dataclass, field
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
 from claims.models import Statistic, StatisticValue
-from newsroom import audit, pagecache
-from newsroom.models import AuditEntry
+from newsroom.core import audit, pagecache
+from newsroom.core.models import AuditEntry
+from newsroom.core.versioning import bump_version
+from newsroom.core.workflow import require as _require
 
 from .blocks import compile_body
-from .models import Correction, Explainer, Media, Revision, Section, SectionBlock, Topic
+from .models import Correction, Explainer, Media, Revision, Section, Topic
 
 SCALAR_FIELDS = ["title", "slug", "kind", "standfirst", "byline", "seo_title", "seo_description"]
-
-
-def _require(user, perm: str, message: str) -> None:
-    if user is not None and not user.has_perm(perm):
-        raise PermissionDenied(message)
 
 
 # --- Content snapshots -------------------------------------------------------------------------
@@ -61,32 +61,109 @@ def record_revision(explainer: Explainer, *, action: str, by, note: str = "") ->
 
 def copy_content(source: Explainer, target: Explainer) -> None:
     """Make ``target`` hold exactly ``source``'s content: fields, topics, sections and blocks."""
-    for name in SCALAR_FIELDS + ["hero_id"]:
+    for name in [*SCALAR_FIELDS, "hero_id"]:
         setattr(target, name, getattr(source, name))
     target.save()
     target.topics.set(source.topics.all())
-    target.sections.all().delete()
-    for section in source.sections.order_by("position").prefetch_related("blocks"):
-        copy = Section.objects.create(
-            explainer=target,
-            position=section.position,
-            heading=section.heading,
-            body=section.body,
-            body_html=section.body_html,
-        )
-        SectionBlock.objects.bulk_create(
-            SectionBlock(
-                section=copy,
-                position=block.position,
-                kind=block.kind,
-                quote_id=block.quote_id,
-                statistic_id=block.statistic_id,
-                claim_id=block.claim_id,
-                media_id=block.media_id,
-                pinned_value_id=block.pinned_value_id,
-            )
+    sections = source.sections.order_by("position").prefetch_related("blocks")
+    write_sections(target, [SectionText.copy_of(section) for section in sections])
+
+
+# --- Writing sections and their usage rows -------------------------------------------------------
+
+BLOCK_FIELDS = ["kind", "quote_id", "statistic_id", "claim_id", "media_id", "pinned_value_id"]
+
+
+@dataclass
+class SectionText:
+    """A section as it should be stored: its text, compiled HTML and placed blocks."""
+
+    heading: str
+    body: str
+    html: str
+    placed: list = field(default_factory=list)  # (position, SectionBlock field values)
+    pk: int | None = None  # the row it is, when the caller knows (the admin's forms)
+
+    @classmethod
+    def compile(cls, heading: str, body: str, *, pk=None, compiled=None) -> "SectionText":
+        """Checks every token: raises ValidationError naming each bad one."""
+        compiled = compiled or compile_body(body)
+        return cls(heading=heading, body=body, html=compiled.html, placed=compiled.blocks, pk=pk)
+
+    @classmethod
+    def copy_of(cls, section: Section) -> "SectionText":
+        """The section as it is, blocks included, without compiling it again."""
+        placed = [
+            (block.position, {name: getattr(block, name) for name in BLOCK_FIELDS})
             for block in section.blocks.all()
-        )
+        ]
+        return cls(section.heading, section.body, section.body_html, placed)
+
+
+@dataclass
+class SectionsWritten:
+    rows: list[Section]
+    created: int = 0
+    updated: int = 0  # text, order or placed blocks
+    deleted: int = 0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.created or self.updated or self.deleted)
+
+
+def write_sections(explainer: Explainer, sections: list[SectionText]) -> SectionsWritten:
+    """Make ``explainer``'s sections exactly ``sections``, in that order, and each one's usage
+    rows match the blocks it places. The one place section rows are written (the admin,
+    publishing, restoring, the story loader).
+
+    Rows are kept by ``pk`` where the caller gives one and otherwise by position, and updated
+    only where they differ, so writing the same text twice writes nothing; rows not kept are
+    deleted. Positions are unique per story, so when the order changes the kept rows are first
+    moved out of the way and then numbered 1..n: this works on every database without
+    deferrable constraints.
+    """
+    existing = list(explainer.sections.order_by("position"))
+    by_pk = {row.pk: row for row in existing}
+    by_position = {row.position: row for row in existing}
+    by_caller = any(text.pk for text in sections)
+    pairs = []
+    for position, text in enumerate(sections, start=1):
+        row = by_pk.get(text.pk) if by_caller else by_position.get(position)
+        pairs.append((position, row, text))
+    kept = {row.pk for _, row, _ in pairs if row is not None}
+    result = SectionsWritten(rows=[], deleted=len(existing) - len(kept))
+    if result.deleted:
+        explainer.sections.exclude(pk__in=kept).delete()
+    if any(row is not None and row.position != position for position, row, _ in pairs):
+        Section.objects.filter(pk__in=kept).update(position=F("position") + 1_000_000)
+        for _, row, _ in pairs:
+            if row is not None:
+                row.position += 1_000_000
+    for position, row, text in pairs:
+        values = {
+            "position": position,
+            "heading": text.heading,
+            "body": text.body,
+            "body_html": text.html,
+        }
+        if row is None:
+            row = Section(explainer=explainer, **values)
+            row.clean_fields(exclude=["explainer"])  # a heading too long, say, in words
+            row.save()
+            result.created += 1
+            row.write_blocks(text.placed)
+        else:
+            changed = [name for name, value in values.items() if getattr(row, name) != value]
+            for name in changed:
+                setattr(row, name, values[name])
+            if changed:
+                row.clean_fields(exclude=["explainer"])
+                row.save(update_fields=changed)
+            if row.write_blocks(text.placed) or changed:
+                result.updated += 1
+        result.rows.append(row)
+    return result
 
 
 # --- Editing -----------------------------------------------------------------------------------
@@ -113,8 +190,7 @@ def working_copy(story: Explainer, *, by) -> Explainer:
 @transaction.atomic
 def record_edit(explainer: Explainer, *, by, created: bool = False) -> Revision:
     """Call after every save of an explainer and its sections (admin, importer)."""
-    Explainer.objects.filter(pk=explainer.pk).update(version=F("version") + 1)
-    explainer.refresh_from_db(fields=["version"])
+    bump_version(explainer)
     action = Revision.Action.CREATED if created else Revision.Action.EDITED
     revision = record_revision(explainer, action=action, by=by)
     audit.record(
@@ -126,7 +202,10 @@ def record_edit(explainer: Explainer, *, by, created: bool = False) -> Revision:
     return revision
 
 
+@transaction.atomic
 def discard_working_copy(copy: Explainer, *, by) -> Explainer:
+    """Throw away unpublished changes to a live story; readers' version stays as it is."""
+    _require(by, "explainers.change_explainer", "You cannot discard changes to explainers.")
     if not copy.is_working_copy:
         raise ValidationError("Only unpublished changes to a published story can be discarded.")
     story = copy.draft_of
@@ -158,7 +237,7 @@ def submit_for_review(explainer: Explainer, *, by) -> Explainer:
 def publish(explainer: Explainer, *, by, at: datetime.datetime | None = None) -> Explainer:
     """Publish now, or at ``at`` (scheduled: readers see it from then on, no job needed)."""
     _require(by, "explainers.publish_explainer", "You cannot publish explainers.")
-    pagecache.story_changing(explainer.story)  # readers' cached pages go stale on commit
+    pagecache.changing(explainer.story)  # readers' cached pages go stale on commit
     now = timezone.now()
     if explainer.is_working_copy:
         story = Explainer.objects.select_for_update().get(pk=explainer.draft_of_id)
@@ -207,7 +286,7 @@ def publish(explainer: Explainer, *, by, at: datetime.datetime | None = None) ->
 def unpublish(explainer: Explainer, *, by) -> Explainer:
     _require(by, "explainers.publish_explainer", "You cannot unpublish explainers.")
     story = explainer.story
-    pagecache.story_changing(story)  # readers' cached pages go stale on commit
+    pagecache.changing(story)  # readers' cached pages go stale on commit
     story.status = Explainer.Status.DRAFT
     story.save(update_fields=["status", "updated_at"])
     audit.record(actor=by, action=AuditEntry.Action.UNPUBLISHED, obj=story)
@@ -218,7 +297,7 @@ def unpublish(explainer: Explainer, *, by) -> Explainer:
 def archive(explainer: Explainer, *, by) -> Explainer:
     _require(by, "explainers.publish_explainer", "You cannot archive explainers.")
     story = explainer.story
-    pagecache.story_changing(story)  # readers' cached pages go stale on commit
+    pagecache.changing(story)  # readers' cached pages go stale on commit
     story.status = Explainer.Status.ARCHIVED
     story.save(update_fields=["status", "updated_at"])
     audit.record(actor=by, action=AuditEntry.Action.ARCHIVED, obj=story)
@@ -269,16 +348,16 @@ def restore(revision: Revision, *, by) -> Explainer:
     story = revision.explainer
     target = working_copy(story, by=by)
     content = revision.content
-    compiled = []
+    sections = []
     errors = []
     for index, section in enumerate(content["sections"], start=1):
         try:
-            compiled.append(compile_body(section["body"]))
+            sections.append(SectionText.compile(section["heading"], section["body"]))
         except ValidationError as error:
             errors.append(f"Section {index}: " + " ".join(error.messages))
     if errors:
         raise ValidationError(
-            [f"Revision {revision.number} cannot be restored as it was:"] + errors
+            [f"Revision {revision.number} cannot be restored as it was:", *errors]
         )
     for name in SCALAR_FIELDS:
         setattr(target, name, content[name])
@@ -288,17 +367,8 @@ def restore(revision: Revision, *, by) -> Explainer:
     target.full_clean(exclude=["status", "published_at"])
     target.save()
     target.topics.set(Topic.objects.filter(slug__in=content["topics"]))
-    target.sections.all().delete()
-    for position, (section, body) in enumerate(zip(content["sections"], compiled, strict=True), 1):
-        row = Section.objects.create(
-            explainer=target,
-            position=position,
-            heading=section["heading"],
-            body=section["body"],
-            body_html=body.html,
-        )
-        row.write_blocks(body.blocks)
-    Explainer.objects.filter(pk=target.pk).update(version=F("version") + 1)
+    write_sections(target, sections)
+    bump_version(target)
     record_revision(
         target,
         action=Revision.Action.RESTORED,
@@ -324,7 +394,7 @@ def add_correction(
     if not automatic:
         _require(by, "explainers.correct_explainer", "You cannot add public notes to explainers.")
     story = explainer.story
-    pagecache.story_changing(story)  # readers' cached pages go stale on commit
+    pagecache.changing(story)  # readers' cached pages go stale on commit
     note = Correction(
         explainer=story,
         kind=kind,
@@ -340,20 +410,37 @@ def add_correction(
 
 
 @transaction.atomic
-def statistic_value_added(
-    value: StatisticValue, *, previous: StatisticValue | None, by
-) -> list[Correction]:
-    """A new value was recorded: note it on every published story that shows the figure live."""
-    statistic = Statistic.objects.select_related("source").get(pk=value.statistic_id)
-    pagecache.fact_changed(statistic)  # its card, fact page and stories go stale on commit
+def edit_correction(note: Correction, *, by, **changes) -> Correction:
+    """Change a public note's kind, text or date: readers see the new note at once."""
+    _require(by, "explainers.correct_explainer", "You cannot edit public notes.")
+    stored = Correction.objects.select_related("explainer").get(pk=note.pk)
+    if stored.automatic:
+        raise ValidationError("Notes the system wrote for a changed figure cannot be edited.")
+    for name, value in changes.items():
+        setattr(note, name, value.strip() if isinstance(value, str) else value)
+    pagecache.changing(stored.explainer, note.explainer)  # on commit, both if it moved
+    note.full_clean()
+    note.save()
+    Explainer.objects.filter(pk__in={stored.explainer_id, note.explainer_id}).update(
+        updated_at=timezone.now()  # partners re-sync it
+    )
     audit.record(
         actor=by,
-        action=AuditEntry.Action.VALUE_ADDED,
-        obj=statistic,
-        message=f"{statistic.format(value.value)} as of {value.as_of:%-d %B %Y}",
+        action=AuditEntry.Action.CORRECTED,
+        obj=note.explainer,
+        message=f"Edited a public note: {note.text[:180]}",
     )
+    return note
+
+
+def note_new_value(
+    *, statistic: Statistic, value: StatisticValue, previous: StatisticValue | None, by, **kwargs
+) -> str | None:
+    """A new figure was recorded (``claims.publishing.value_added``, inside its transaction):
+    every published story that shows the statistic live gets an automatic, public update note.
+    Returns what was done, in words, for the person who added the figure."""
     if previous is None or value.as_of <= previous.as_of or value.value == previous.value:
-        return []  # a back-filled or unchanged figure changes nothing readers see
+        return None  # a back-filled or unchanged figure changes nothing readers see
     text = (
         f"Figure updated: {statistic.format(previous.value)} → {statistic.format(value.value)}, "
         f"source {statistic.source.publisher}, as of {value.as_of:%-d %B %Y}."
@@ -363,7 +450,11 @@ def statistic_value_added(
         .filter(sections__blocks__statistic=statistic, sections__blocks__pinned_value__isnull=True)
         .distinct()
     )
-    return [
+    notes = [
         add_correction(story, kind=Correction.Kind.UPDATE, text=text, by=by, automatic=True)
         for story in stories
     ]
+    if not notes:
+        return None
+    shows = "story shows" if len(notes) == 1 else "stories show"
+    return f"New figure recorded; {len(notes)} published {shows} it now, each with an update note."

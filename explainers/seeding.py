@@ -15,12 +15,11 @@ from django.db import models, transaction
 from django.utils.dateparse import parse_duration
 
 from claims.models import Claim, Person, Quote, Rating, Source, Statistic, StatisticValue
-from newsroom import audit
-from newsroom.models import AuditEntry
+from newsroom.core import audit
+from newsroom.core.models import AuditEntry
 
-from .blocks import compile_body
 from .models import Explainer, Media, Revision, Section, Topic
-from .publishing import record_revision
+from .publishing import SectionText, record_revision, write_sections
 
 DEFAULT_FILE = Path(__file__).resolve().parent / "seeds" / "stories.toml"
 
@@ -299,21 +298,18 @@ def _load_explainer(row: dict, topics: dict, media: dict, report: LoadReport) ->
         report,
     )
 
-    sections = row.get("sections", [])
-    Section.objects.filter(explainer=explainer, position__gt=len(sections)).delete()
-    for position, section_row in enumerate(sections, start=1):
+    sections = []
+    for position, section_row in enumerate(row.get("sections", []), start=1):
         body = section_row.get("body", "").strip()
         try:
-            compiled = compile_body(body)
+            sections.append(SectionText.compile(section_row.get("heading", ""), body))
         except ValidationError as error:
             raise SeedError(f"{where}, section {position}: " + " ".join(error.messages)) from error
-        section = upsert(
-            Section,
-            {"explainer": explainer, "position": position},
-            {"heading": section_row.get("heading", ""), "body": body, "body_html": compiled.html},
-            report,
-        )
-        section.write_blocks(compiled.blocks)
+    written = write_sections(explainer, sections)
+    for _ in range(written.created):
+        report.count(Section, created=True)
+    for _ in range(written.updated + written.deleted):
+        report.count(Section, created=False)
     explainer.refresh_from_db()
     if (dict(report.created), dict(report.updated)) != before or not explainer.revisions.exists():
         # Loading is an edit like any other: it leaves a revision and an audit entry.

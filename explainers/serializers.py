@@ -16,7 +16,13 @@ from claims.serializers import (
     StatisticSerializer,
     StatisticValueSerializer,
 )
-from newsroom.api import DateTimeField, ModelSerializer, OptionalURLField, SiteURLField, absolute
+from newsroom.core.api import (
+    DateTimeField,
+    ModelSerializer,
+    OptionalURLField,
+    SiteURLField,
+    absolute,
+)
 
 from .models import Explainer, Media, Section, SectionBlock, Topic
 from .rendering import block_html

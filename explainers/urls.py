@@ -1,14 +1,15 @@
 from django.urls import path
 
-from newsroom.pagecache import cache_public_page, explainer_tags, lists_tags
+from newsroom.core.pagecache import cache_public_page, lists_tags
 
 from . import views
+from .caching import story_page_tags
 
 app_name = "explainers"
 urlpatterns = [
     path(
         "explainers/<slug:slug>/",
-        cache_public_page(explainer_tags)(views.explainer_detail),
+        cache_public_page(story_page_tags)(views.explainer_detail),
         name="detail",
     ),
     path("topics/<slug:slug>/", cache_public_page(lists_tags)(views.topic_detail), name="topic"),

@@ -5,7 +5,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.cache import never_cache
 
-from newsroom.paging import paginate
+from newsroom.core.paging import paginate
 
 from .models import Explainer, Topic
 

@@ -3,8 +3,8 @@ from django.utils import timezone
 from rest_framework_api_key.admin import APIKeyModelAdmin
 from rest_framework_api_key.models import APIKey
 
-from .api_auth import forget_keys, pending_usage
-from .models import AuditEntry, PartnerKey
+from .api_auth import pending_usage
+from .models import AuditEntry, PartnerKey, forget_keys
 
 
 @admin.register(AuditEntry)

@@ -20,7 +20,7 @@ from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import BasePermission
 from rest_framework.throttling import BaseThrottle
 
-from .models import PartnerKey
+from .models import PartnerKey, key_cache_name
 
 KEY_HEADER = "X-Api-Key"
 AUTHORIZATION_KEYWORD = "Api-Key"
@@ -61,10 +61,6 @@ class PartnerKeyAuthentication(BaseAuthentication):
 KEY_CACHE_SECONDS = 300
 
 
-def key_cache_name(prefix: str) -> str:
-    return f"api:key:{prefix}"
-
-
 def find_key(prefix: str) -> tuple[PartnerKey | None, bool]:
     """The key row, from the shared cache when possible (saving a query on every request).
 
@@ -79,10 +75,6 @@ def find_key(prefix: str) -> tuple[PartnerKey | None, bool]:
     if partner_key is not None:
         cache.set(name, partner_key, timeout=KEY_CACHE_SECONDS)
     return partner_key, False
-
-
-def forget_keys(prefixes) -> None:
-    cache.delete_many([key_cache_name(prefix) for prefix in prefixes])
 
 
 class HasPartnerKey(BasePermission):

@@ -7,6 +7,8 @@ from rest_framework.routers import SimpleRouter
 from claims import api as claims_api
 from explainers import api as explainers_api
 
+from . import api  # noqa: F401 - describes partner keys in the schema (a drf-spectacular extension)
+
 app_name = "api"
 
 router = SimpleRouter()

@@ -1,59 +1,12 @@
-"""Project-wide records: the audit trail, and partner keys for the read-only API."""
+"""Partner keys for the read-only API. The audit trail is a core mechanism (``core.models``)."""
 
 from django.conf import settings
-from django.contrib.contenttypes.fields import GenericForeignKey
-from django.contrib.contenttypes.models import ContentType
+from django.core.cache import cache
 from django.core.validators import MinValueValidator
 from django.db import models
 from rest_framework_api_key.models import AbstractAPIKey
 
-
-class AuditEntry(models.Model):
-    class Action(models.TextChoices):
-        CREATED = "created", "Created"
-        EDITED = "edited", "Edited"
-        SUBMITTED = "submitted", "Submitted for review"
-        PUBLISHED = "published", "Published"
-        SCHEDULED = "scheduled", "Scheduled"
-        WENT_LIVE = "went_live", "Went live (scheduled)"
-        UNPUBLISHED = "unpublished", "Unpublished"
-        ARCHIVED = "archived", "Archived"
-        RESTORED = "restored", "Restored a revision"
-        CORRECTED = "corrected", "Added a public note"
-        VALUE_ADDED = "value_added", "Added a statistic value"
-        CHECKED = "checked", "Marked as checked"
-        DELETED = "deleted", "Deleted"
-
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="audit_entries",
-    )
-    action = models.CharField(max_length=16, choices=Action.choices)
-    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
-    object_id = models.CharField(max_length=64)
-    object_repr = models.CharField("object", max_length=300)
-    target = GenericForeignKey("content_type", "object_id")
-    message = models.TextField(blank=True)
-
-    class Meta:
-        ordering = ["-created_at", "-pk"]
-        verbose_name = "audit entry"
-        verbose_name_plural = "audit trail"
-        indexes = [models.Index(fields=["content_type", "object_id"], name="audit_target_idx")]
-
-    def __str__(self):
-        who = self.actor or "system"
-        return f"{who} {self.get_action_display().lower()} {self.object_repr}"
-
-    @property
-    def actor_name(self) -> str:
-        if self.actor is None:
-            return "the system"
-        return self.actor.get_full_name() or self.actor.get_username()
+from .core.models import AuditEntry  # noqa: F401 - registered with the newsroom app here
 
 
 class PartnerKey(AbstractAPIKey):
@@ -80,8 +33,6 @@ class PartnerKey(AbstractAPIKey):
 
     def save(self, *args, **kwargs):
         super().save(*args, **kwargs)
-        from .api_auth import forget_keys
-
         forget_keys([self.prefix])  # a revoked or changed key must not live on in the cache
 
     @property
@@ -91,3 +42,13 @@ class PartnerKey(AbstractAPIKey):
     @property
     def is_usable(self) -> bool:
         return not self.revoked and not self.has_expired
+
+
+# Keys are read from the shared cache by the API (api_auth.find_key); a saved or revoked key's
+# cached copy is dropped at once, on every app server.
+def key_cache_name(prefix: str) -> str:
+    return f"api:key:{prefix}"
+
+
+def forget_keys(prefixes) -> None:
+    cache.delete_many([key_cache_name(prefix) for prefix in prefixes])

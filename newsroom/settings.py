@@ -141,7 +141,7 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-# Full-page cache of the public site (newsroom/pagecache.py): how long Django's cache keeps a
+# Full-page cache of the public site (newsroom/core/pagecache.py): how long Django's cache keeps a
 # page (0 turns it off; changes invalidate it at once), and how long a CDN or browser may.
 NEWSROOM_PAGE_CACHE_SECONDS = int(os.environ.get("NEWSROOM_PAGE_CACHE_SECONDS", "600"))
 NEWSROOM_CDN_MAX_AGE = int(os.environ.get("NEWSROOM_CDN_MAX_AGE", "60"))

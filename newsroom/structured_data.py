@@ -158,14 +158,13 @@ def for_explainer(explainer, absolute: Absolute) -> dict:
     """The story, and each claim it reviews and quote it cites, as one graph."""
     graph = [news_article(explainer, absolute)]
     seen = set()
-    for section in explainer.sections.all():
-        for block in section.blocks.all():
-            if block.claim_id and ("claim", block.claim_id) not in seen:
-                seen.add(("claim", block.claim_id))
-                graph.append(claim_review(block.claim, absolute))
-            elif block.quote_id and block.kind == "quote" and ("quote", block.quote_id) not in seen:
-                seen.add(("quote", block.quote_id))
-                graph.append(quotation(block.quote, absolute))
+    for block in explainer.placed_blocks():
+        if block.claim_id and ("claim", block.claim_id) not in seen:
+            seen.add(("claim", block.claim_id))
+            graph.append(claim_review(block.claim, absolute))
+        elif block.quote_id and block.kind == "quote" and ("quote", block.quote_id) not in seen:
+            seen.add(("quote", block.quote_id))
+            graph.append(quotation(block.quote, absolute))
     return {"@context": "https://schema.org", "@graph": graph}
 
 

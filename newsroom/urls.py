@@ -8,8 +8,8 @@ from explainers.feeds import LatestExplainersFeed, TopicFeed
 from explainers.sitemaps import ExplainerSitemap, HomeSitemap, TopicSitemap
 
 from . import views
-from .pagecache import cache_public_page as cached
-from .pagecache import lists_and_facts_tags, lists_tags
+from .core.pagecache import cache_public_page as cached
+from .core.pagecache import lists_and_facts_tags, lists_tags
 
 admin.site.site_header = "Newsroom"
 admin.site.site_title = "Newsroom admin"

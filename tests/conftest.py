@@ -133,7 +133,7 @@ def _empty_cache():
     cache.clear()
 
 
-# The public page cache (newsroom/pagecache.py) ------------------------------------------------
+# The public page cache (newsroom/core/pagecache.py) --------------------------------------------
 
 
 @pytest.fixture(autouse=True)

@@ -3,6 +3,7 @@ from decimal import Decimal
 
 import pytest
 from django.utils import timezone
+from django.utils.http import parse_http_date
 
 from claims.models import StatisticValue
 from explainers.models import Explainer
@@ -12,6 +13,7 @@ from tests.factories import (
     ExplainerFactory,
     MediaFactory,
     QuoteFactory,
+    SourceFactory,
     StatisticFactory,
     TopicFactory,
     add_section,
@@ -170,6 +172,7 @@ def test_updated_since_includes_stories_whose_facts_changed(api_client, statisti
         updated_at=long_ago
     )
     type(statistic).objects.filter(pk=statistic.pk).update(updated_at=long_ago)
+    type(statistic.source).objects.filter(pk=statistic.source_id).update(updated_at=long_ago)
     StatisticValue.objects.filter(statistic=statistic).update(recorded_at=long_ago)
     since = timezone.now() - datetime.timedelta(days=1)
     Explainer.objects.filter(pk=edited.pk).update(updated_at=timezone.now())
@@ -343,3 +346,37 @@ def test_detail_carries_public_notes_oldest_first(warm_client):
         ("update", "Figure updated."),
     ]
     assert notes[0]["published_at"].endswith("Z")
+
+
+@pytest.mark.parametrize(
+    "changed",
+    ["quote speaker", "quote source", "statistic source", "claim claimant", "claim source"],
+)
+def test_updated_since_agrees_with_last_modified_on_every_fact_a_story_shows(api_client, changed):
+    """A speaker's or a source's change moves a story's Last-Modified; a partner syncing with
+    ?updated_since= must get the story too, or it never sees the change."""
+    long_ago = timezone.now() - datetime.timedelta(days=10)
+    quote, statistic, claim = QuoteFactory(), StatisticFactory(), ClaimFactory()
+    claim.sources.add(SourceFactory())
+    story = ExplainerFactory(published=True)
+    add_section(
+        story, f"[[quote:{quote.slug}]]\n\n[[statistic:{statistic.slug}]]\n\n[[claim:{claim.slug}]]"
+    )
+    shown = {
+        "quote speaker": quote.speaker,
+        "quote source": quote.source,
+        "statistic source": statistic.source,
+        "claim claimant": claim.claimant,
+        "claim source": claim.sources.get(),
+    }
+    for model in {type(obj) for obj in [story, quote, statistic, claim, *shown.values()]}:
+        model.objects.update(updated_at=long_ago)
+    StatisticValue.objects.update(recorded_at=long_ago)
+    since = timezone.now() - datetime.timedelta(days=1)
+    assert slugs(api_client.get(LIST, {"updated_since": since.isoformat()})) == []
+
+    type(shown[changed]).objects.filter(pk=shown[changed].pk).update(updated_at=timezone.now())
+
+    detail_response = api_client.get(detail(story.slug))
+    assert parse_http_date(detail_response["Last-Modified"]) >= since.timestamp() - 1
+    assert slugs(api_client.get(LIST, {"updated_since": since.isoformat()})) == [story.slug]

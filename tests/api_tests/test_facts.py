@@ -202,7 +202,7 @@ def test_a_much_used_fact_lists_its_newest_stories_counts_them_all_and_links_to_
 ):
     import claims.models
 
-    monkeypatch.setattr(claims.models, "USED_IN_LIMIT", 3)
+    monkeypatch.setattr(claims.models, "STORIES_LISTED", 3)
     fact = {"quote": QuoteFactory, "statistic": StatisticFactory, "claim": ClaimFactory}[kind]()
     now = datetime.datetime(2025, 9, 1, tzinfo=datetime.UTC)
     stories = [publish_with(fact, published_at=now - datetime.timedelta(days=n)) for n in range(5)]

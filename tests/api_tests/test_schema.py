@@ -8,6 +8,15 @@ from rest_framework.test import APIClient
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(scope="module")
+def schema(django_db_setup, django_db_blocker):
+    """The OpenAPI schema, generated once for this module's tests (it does not depend on data)."""
+    with django_db_blocker.unblock():
+        response = APIClient().get("/api/v1/schema/")
+    assert response.status_code == 200
+    return yaml.safe_load(response.content)
+
+
 def test_schema_is_public_and_valid_openapi(tmp_path):
     response = APIClient().get("/api/v1/schema/")
     assert response.status_code == 200
@@ -18,8 +27,7 @@ def test_schema_is_public_and_valid_openapi(tmp_path):
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "s.yaml"))
 
 
-def test_schema_documents_every_filter_and_no_status_filter():
-    schema = yaml.safe_load(APIClient().get("/api/v1/schema/").content)
+def test_schema_documents_every_filter_and_no_status_filter(schema):
     names = {p["name"] for p in schema["paths"]["/api/v1/explainers/"]["get"]["parameters"]}
     assert {"topic", "kind", "q", "updated_since", "published_after", "published_before",
             "ordering", "cursor", "page_size"} <= names  # fmt: skip
@@ -38,8 +46,7 @@ def test_docs_page_works_offline():
 
 
 @pytest.mark.parametrize("kind", ["quotes", "statistics", "claims"])
-def test_schema_says_lists_link_to_a_facts_stories_and_its_own_endpoint_lists_them(kind):
-    schema = yaml.safe_load(APIClient().get("/api/v1/schema/").content)
+def test_schema_says_lists_link_to_a_facts_stories_and_its_own_endpoint_lists_them(kind, schema):
     components = schema["components"]["schemas"]
 
     def item(path):

@@ -9,9 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 from pytest_django.asserts import assertContains
 
-from claims import admin as claims_admin
 from claims.models import Claim, Person, Quote, Rating, Source, Statistic, StatisticValue
-from explainers import publishing
+from explainers import publishing, usage
 from tests import factories
 from tests.factories import add_section
 
@@ -200,7 +199,7 @@ def stories_using(block, count):
 
 @pytest.fixture
 def used_in_limit(monkeypatch):
-    monkeypatch.setattr(claims_admin, "USED_IN_LIMIT", 3)
+    monkeypatch.setattr(usage, "ADMIN_LISTED", 3)
     return 3
 
 

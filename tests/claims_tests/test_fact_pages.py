@@ -22,7 +22,7 @@ KINDS = ["quote", "statistic", "claim"]
 
 @pytest.fixture
 def page_size(monkeypatch):
-    monkeypatch.setattr(views, "USED_IN_PAGE_SIZE", 3)
+    monkeypatch.setattr(views, "STORIES_LISTED", 3)
     return 3
 
 

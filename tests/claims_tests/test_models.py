@@ -106,5 +106,5 @@ def test_used_in_lists_each_story_once(statistic):
     explainer = ExplainerFactory(published=True)
     add_section(explainer, f"[[statistic:{statistic.slug}]]")
     add_section(explainer, f"Again: [[value:{statistic.slug}]]")
-    fact = Statistic.objects.with_public_uses().get(pk=statistic.pk)
-    assert fact.public_stories == [explainer]
+    fact = Statistic.objects.with_public_stories().get(pk=statistic.pk)
+    assert [story.slug for story in fact.public_stories] == [explainer.slug]

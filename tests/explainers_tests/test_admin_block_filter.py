@@ -8,8 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from pytest_django.asserts import assertContains
 
-from claims import admin as claims_admin
-from explainers import publishing
+from explainers import publishing, usage
 from tests import factories
 from tests.factories import add_section
 
@@ -66,7 +65,7 @@ def test_story_changelist_without_the_filter_does_not_offer_it(editor_client, qu
 
 
 def test_media_change_page_lists_only_the_newest_stories_with_the_total(editor_client, monkeypatch):
-    monkeypatch.setattr(claims_admin, "USED_IN_LIMIT", 3)
+    monkeypatch.setattr(usage, "ADMIN_LISTED", 3)
     media = factories.MediaFactory()
     now = timezone.now()
     stories = [

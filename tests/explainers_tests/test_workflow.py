@@ -360,6 +360,18 @@ def test_discarding_the_working_copy_removes_it_and_keeps_the_public_version(cli
     assert "The live headline" in client.get(live.get_absolute_url()).content.decode()
 
 
+def test_a_fact_checker_cannot_discard_an_editors_unpublished_changes(
+    client_for, desk, fact_checker, live
+):
+    copy = edit_working_copy(desk, live, title="A brand new headline")
+
+    response = client_for(fact_checker).post(workflow_url(copy, "discard"))
+
+    assert response.status_code == 403
+    assert reload(copy).title == "A brand new headline"
+    assert Explainer.objects.get(draft_of=live) == copy
+
+
 def test_a_fact_placed_only_in_the_working_copy_is_not_public_until_published(
     client, desk, live, quote
 ):

@@ -5,14 +5,17 @@ import datetime
 import time
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from claims import publishing as claims_publishing
 from claims import views as claim_views
-from explainers import publishing
+from explainers import caching, publishing
 from explainers import views as explainer_views
 from explainers.models import Explainer
-from newsroom import pagecache
+from newsroom.core import pagecache
 from tests.factories import (
     ClaimFactory,
     ExplainerFactory,
@@ -111,7 +114,7 @@ def test_publishing_changes_is_seen_at_once(
     # Unpublished changes are not for readers: the cached page is still right.
     assert client.get(story.get_absolute_url())["X-Page-Cache"] == "hit"
     with django_capture_on_commit_callbacks(execute=True):
-        copy.publish(by=editor)
+        publishing.publish(copy, by=editor)
     page = client.get(story.get_absolute_url())
     assert page["X-Page-Cache"] == "miss" and b"Version two" in page.content
     assert b"Version two" in client.get("/").content
@@ -142,7 +145,7 @@ def test_unpublishing_removes_the_story_and_its_facts_at_once(
     for url in (story.get_absolute_url(), quote.get_absolute_url(), card, "/"):
         assert client.get(url).status_code == 200
     with django_capture_on_commit_callbacks(execute=True):
-        story.unpublish(by=editor)
+        publishing.unpublish(story, by=editor)
     assert client.get(story.get_absolute_url()).status_code == 404
     assert client.get(quote.get_absolute_url()).status_code == 404
     assert client.get(card).status_code == 404
@@ -178,10 +181,10 @@ def test_a_new_figure_reaches_the_card_at_once(
     statistic = site["statistic"]
     card = reverse("claims:embed_statistic", args=[statistic.slug])
     assert b"50,271" in client.get(card).content
-    previous = statistic.current
     with django_capture_on_commit_callbacks(execute=True):
-        value = statistic.record_value(value=61000, as_of=datetime.date(2025, 12, 31))
-        publishing.statistic_value_added(value, previous=previous, by=editor)
+        claims_publishing.add_value(
+            statistic, value=61000, as_of=datetime.date(2025, 12, 31), by=editor
+        )
     assert b"61,000" in client.get(card).content
     assert b"61,000" in client.get(site["story"].get_absolute_url()).content
 
@@ -209,7 +212,7 @@ def test_a_scheduled_story_appears_at_its_time_without_any_job(client, page_cach
         published_at=timezone.now() + datetime.timedelta(seconds=1),
     )
     assert b"Scheduled story" not in client.get("/").content
-    assert pagecache._seconds_until_next_scheduled(600) <= 2
+    assert caching.seconds_until_next_story(600) <= 2
     time.sleep(max(0.0, (soon.published_at - timezone.now()).total_seconds()) + 1.1)
     assert b"Scheduled story" in client.get("/").content
 
@@ -302,7 +305,7 @@ def test_publishing_a_story_refreshes_every_page_of_its_topic(
         client.get(url + page)
     newest = ExplainerFactory(title="Newest story", topics=[site["topic"]])
     with django_capture_on_commit_callbacks(execute=True):
-        newest.publish(by=editor)
+        publishing.publish(newest, by=editor)
     first, second = client.get(url), client.get(url + "?page=2")
     assert first["X-Page-Cache"] == second["X-Page-Cache"] == "miss"
     assert b"Newest story" in first.content and b"Another story" in second.content
@@ -312,7 +315,7 @@ def test_publishing_a_story_refreshes_every_page_of_its_topic(
 def test_each_page_of_a_fact_pages_stories_is_cached_and_refreshed_with_the_fact(
     client, page_cache, site, editor, monkeypatch, django_capture_on_commit_callbacks
 ):
-    monkeypatch.setattr(claim_views, "USED_IN_PAGE_SIZE", 1)
+    monkeypatch.setattr(claim_views, "STORIES_LISTED", 1)
     statistic = site["statistic"]
     url = statistic.get_absolute_url()
     newer = ExplainerFactory(published=True, title="Newer story")
@@ -323,9 +326,50 @@ def test_each_page_of_a_fact_pages_stories_is_cached_and_refreshed_with_the_fact
     newest = ExplainerFactory(title="Newest story")
     add_section(newest, f"[[value:{statistic.slug}]]")
     with django_capture_on_commit_callbacks(execute=True):
-        newest.publish(by=editor)
+        publishing.publish(newest, by=editor)
     first, second = client.get(url), client.get(url + "?page=2")
     assert first["X-Page-Cache"] == second["X-Page-Cache"] == "miss"
     assert b"Used in 3 stories" in second.content
     assert b"Newest story" in first.content and b"Newer story" in second.content
     assert b"Version one" in client.get(url + "?page=3").content
+
+
+def test_editing_a_public_note_in_the_admin_is_seen_at_once(
+    client, client_for, role_editor, page_cache, site, django_capture_on_commit_callbacks
+):
+    story = site["story"]
+    note = publishing.add_correction(
+        story, kind="correction", text="We misspelt a name.", by=role_editor
+    )
+    assert b"We misspelt a name." in client.get(story.get_absolute_url()).content
+    desk = client_for(role_editor)
+    url = reverse("admin:explainers_correction_change", args=[note.pk])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = desk.post(url, admin_form_data(desk.get(url), text="We misspelt a surname."))
+
+    assert response.status_code == 302
+    page = client.get(story.get_absolute_url())
+    assert page["X-Page-Cache"] == "miss"
+    assert b"We misspelt a surname." in page.content
+
+
+def test_a_miss_costs_only_the_views_own_queries(
+    client, page_cache, site, settings, django_assert_num_queries
+):
+    """Storing a page used to ask the database when the next scheduled story appears, after
+    the view had rendered: a query per miss that the query-count tests (cache off) never saw.
+    The answer is now kept in the cache until the schedule changes."""
+    url = site["story"].get_absolute_url()
+    settings.NEWSROOM_PAGE_CACHE_SECONDS = 0
+    with CaptureQueriesContext(connection) as uncached:
+        assert client.get(url).status_code == 200
+    view_queries = len(uncached)  # read now: the next request clears the log
+    settings.NEWSROOM_PAGE_CACHE_SECONDS = 600
+    assert client.get(url)["X-Page-Cache"] == "miss"  # learns the schedule, once
+    pagecache.bump([caching.story_tag(site["story"].slug)])  # the story changed
+
+    with django_assert_num_queries(view_queries):
+        response = client.get(url)
+
+    assert response["X-Page-Cache"] == "miss"

@@ -201,7 +201,7 @@ def test_the_publish_action_reports_an_error_to_a_writer_and_changes_nothing(
 
 def test_the_publish_verb_refuses_a_writer(writer, draft):
     with pytest.raises(PermissionDenied):
-        draft.publish(by=writer)
+        publishing.publish(draft, by=writer)
 
     assert reload(draft).status == Explainer.Status.DRAFT
 
@@ -222,7 +222,7 @@ def test_an_editor_can_publish_through_the_endpoint(client, client_for, role_edi
 
 
 def test_the_publish_verb_accepts_an_editor(role_editor, draft):
-    story = draft.publish(by=role_editor)
+    story = publishing.publish(draft, by=role_editor)
 
     assert story.is_live
 

@@ -399,7 +399,7 @@ def test_topic_page_check_would_catch_a_leak(client, monkeypatch):
 
 @pytest.mark.parametrize("state", HIDDEN_STATES.values(), ids=HIDDEN_STATES.keys())
 def test_hidden_story_is_not_counted_on_a_fact_page(client, monkeypatch, state):
-    monkeypatch.setattr(claim_views, "USED_IN_PAGE_SIZE", 1)
+    monkeypatch.setattr(claim_views, "STORIES_LISTED", 1)
     world = build_world(state)
     url = reverse("claims:statistic", args=[world.shared_statistic.slug])
     assert "Used in 1 story<" in client.get(url).content.decode()
@@ -407,7 +407,7 @@ def test_hidden_story_is_not_counted_on_a_fact_page(client, monkeypatch, state):
 
 
 def test_fact_page_count_check_would_catch_a_leak(client, monkeypatch):
-    monkeypatch.setattr(claim_views, "USED_IN_PAGE_SIZE", 1)
+    monkeypatch.setattr(claim_views, "STORIES_LISTED", 1)
     world = build_world(HIDDEN_STATES["draft"])
     world.hidden.status = Explainer.Status.PUBLISHED
     world.hidden.published_at = timezone.now() - datetime.timedelta(minutes=1)

@@ -3,7 +3,7 @@
 Page 1 is the bare URL; ``?page=2`` onwards are the other pages. Anything else (a word, zero, a
 negative number, a leading zero, a page past the end) is the site's 404 page, never a 500 and
 never "the nearest page", so each page has exactly one URL for readers, search engines and the
-page cache (newsroom/pagecache.py keys pages on the full path).
+page cache (newsroom/core/pagecache.py keys pages on the full path).
 """
 
 import re

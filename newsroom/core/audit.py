@@ -2,7 +2,7 @@
 
 from django.contrib.contenttypes.models import ContentType
 
-from .models import AuditEntry
+from .models import AuditEntry, display_name  # noqa: F401 - display_name is part of this API
 
 
 def record(*, actor, action: str, obj, message: str = "") -> AuditEntry:
@@ -16,9 +16,3 @@ def record(*, actor, action: str, obj, message: str = "") -> AuditEntry:
         object_repr=str(obj)[:300],
         message=message,
     )
-
-
-def display_name(user) -> str:
-    if user is None:
-        return "the system"
-    return user.get_full_name() or user.get_username()

@@ -1,0 +1,95 @@
+"""What the page cache knows of stories: the tags of their pages, which stories show a changed
+object, and when a scheduled story will appear by itself. Registered with the core page cache
+when the app starts (``ExplainersConfig.ready``)."""
+
+from django.core.cache import cache
+from django.db.models import Min
+from django.utils import timezone
+
+from claims.caching import fact_tag
+from claims.models import FactBlock, Person, Rating, Source, StatisticValue
+from newsroom.core import pagecache
+
+from .models import Explainer, Media, SectionBlock, Topic
+
+SCHEDULE_KEY = "pagecache:next-scheduled:"
+
+
+def story_tag(slug: str) -> str:
+    return pagecache.tag("explainer", slug)
+
+
+def story_page_tags(request, slug, **kwargs) -> list[str]:
+    return [story_tag(slug)]
+
+
+# --- Which story pages show something ---------------------------------------------------------
+
+
+def story_pages_showing(obj) -> set[str]:
+    """For a story readers see (or will, when scheduled): its page, the lists and fact pages
+    it appears on. For anything a story shows: the pages of the stories readers see with it.
+    Drafts and working copies are on no public page, so changing them refreshes nothing."""
+    if isinstance(obj, Explainer):
+        return _story_pages(obj)
+    if isinstance(obj, Topic):
+        stories = Explainer.objects.live_or_scheduled().filter(topics=obj)
+        return {
+            pagecache.LISTS,
+            *(story_tag(slug) for slug in stories.values_list("slug", flat=True)),
+        }
+    if isinstance(obj, Media | FactBlock | Person | Source | Rating | StatisticValue):
+        rows = SectionBlock.objects.showing(obj).live_or_scheduled()
+        slugs = set(rows.values_list("section__explainer__slug", flat=True))
+        if isinstance(obj, Media):  # a lead image is on the home and topic pages too
+            heroes = Explainer.objects.live_or_scheduled().filter(hero=obj)
+            slugs.update(heroes.values_list("slug", flat=True))
+            return {pagecache.LISTS, *(story_tag(slug) for slug in slugs)} if slugs else set()
+        return {story_tag(slug) for slug in slugs}
+    return set()
+
+
+def _story_pages(story: Explainer) -> set[str]:
+    if story.is_working_copy:
+        return set()
+    stored = Explainer.objects.live_or_scheduled().filter(pk=story.pk)
+    slug = stored.values_list("slug", flat=True).first()
+    if slug is None:  # not (or no longer) for readers
+        return set()
+    tags = {pagecache.LISTS, pagecache.FACTS, story_tag(slug), story_tag(story.slug)}
+    blocks = SectionBlock.objects.filter(section__explainer=story.pk).values_list(
+        "quote__slug", "statistic__slug", "claim__slug"
+    )
+    for row in blocks:
+        for kind, fact_slug in zip(("quote", "statistic", "claim"), row, strict=True):
+            if fact_slug:
+                tags.add(fact_tag(kind, fact_slug))
+    return tags
+
+
+# --- Stories scheduled for later appear by themselves ------------------------------------------
+
+
+def seconds_until_next_story(limit: int) -> int:
+    """Keep pages no longer than until the next scheduled story goes live.
+
+    The answer is kept in the cache under the ``lists`` token, which every publish, schedule,
+    unpublish and archive replaces: a page rendered afresh costs this query once per change of
+    schedule, not once per page.
+    """
+    now = timezone.now()
+    key = SCHEDULE_KEY + pagecache.token(pagecache.LISTS)
+    upcoming = cache.get(key)
+    if upcoming is None or (upcoming != "none" and upcoming <= now):
+        upcoming = (
+            (
+                Explainer.objects.live_or_scheduled()
+                .filter(published_at__gt=now)
+                .aggregate(next=Min("published_at"))["next"]
+            )
+            or "none"
+        )
+        cache.set(key, upcoming, timeout=limit)
+    if upcoming == "none":
+        return limit
+    return max(1, min(limit, int((upcoming - now).total_seconds()) + 1))

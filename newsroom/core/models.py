@@ -1,0 +1,59 @@
+"""The audit trail: who did what, and when, from every path that changes content."""
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+
+
+class AuditEntry(models.Model):
+    class Action(models.TextChoices):
+        CREATED = "created", "Created"
+        EDITED = "edited", "Edited"
+        SUBMITTED = "submitted", "Submitted for review"
+        PUBLISHED = "published", "Published"
+        SCHEDULED = "scheduled", "Scheduled"
+        WENT_LIVE = "went_live", "Went live (scheduled)"
+        UNPUBLISHED = "unpublished", "Unpublished"
+        ARCHIVED = "archived", "Archived"
+        RESTORED = "restored", "Restored a revision"
+        CORRECTED = "corrected", "Added a public note"
+        VALUE_ADDED = "value_added", "Added a statistic value"
+        CHECKED = "checked", "Marked as checked"
+        DELETED = "deleted", "Deleted"
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="audit_entries",
+    )
+    action = models.CharField(max_length=16, choices=Action.choices)
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
+    object_id = models.CharField(max_length=64)
+    object_repr = models.CharField("object", max_length=300)
+    target = GenericForeignKey("content_type", "object_id")
+    message = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = "audit entry"
+        verbose_name_plural = "audit trail"
+        indexes = [models.Index(fields=["content_type", "object_id"], name="audit_target_idx")]
+
+    def __str__(self):
+        who = self.actor or "system"
+        return f"{who} {self.get_action_display().lower()} {self.object_repr}"
+
+    @property
+    def actor_name(self) -> str:
+        return display_name(self.actor)
+
+
+def display_name(user) -> str:
+    """How the admin names a person: their full name, else their username; None is the system."""
+    if user is None:
+        return "the system"
+    return user.get_full_name() or user.get_username()
