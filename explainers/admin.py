@@ -1,12 +1,8 @@
-import difflib
-
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
-from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
-from django.db.models import Q
 from django.http import Http404, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -14,7 +10,6 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.html import format_html
-from django.utils.safestring import mark_safe
 
 from claims.admin import RefuseDeletingWhatStoriesUse
 from claims.models import Claim, Quote, Statistic
@@ -25,10 +20,10 @@ from newsroom.core.workflow import WorkflowAdmin
 from . import publishing
 from .blocks import compile_body
 from .models import Correction, Explainer, Media, Revision, Section, SectionBlock, Topic
+from .picker import search_blocks
+from .revisions import revision_diff
 from .usage import used_in_html
-from .views import PREVIEW_SALT
-
-PICKER_LIMIT = 8
+from .views import preview_token
 
 
 class BodyWidget(forms.Textarea):
@@ -576,52 +571,6 @@ def parse_local_datetime(text: str):
     return value
 
 
-def preview_token(explainer: Explainer) -> str:
-    return signing.dumps({"pk": explainer.pk}, salt=PREVIEW_SALT)
-
-
-def revision_diff(a: Revision, b: Revision) -> list[dict]:
-    """Side-by-side differences, field by field and section by section."""
-    differ = difflib.HtmlDiff(wrapcolumn=60)
-    rows = []
-
-    def add(label, old, new):
-        old_lines, new_lines = str(old or "").splitlines(), str(new or "").splitlines()
-        rows.append(
-            {
-                "label": label,
-                "changed": old_lines != new_lines,
-                "table": mark_safe(  # HtmlDiff escapes the text it is given
-                    differ.make_table(
-                        old_lines, new_lines, f"Revision {a.number}", f"Revision {b.number}"
-                    )
-                ),
-            }
-        )
-
-    for name in publishing.SCALAR_FIELDS + ["hero", "topics"]:
-        old, new = a.content.get(name), b.content.get(name)
-        if isinstance(old, list) or isinstance(new, list):
-            old, new = ", ".join(old or []), ", ".join(new or [])
-        add(
-            Explainer._meta.get_field(name).verbose_name.capitalize()
-            if name != "topics"
-            else "Topics",
-            old,
-            new,
-        )
-    old_sections, new_sections = a.content.get("sections", []), b.content.get("sections", [])
-    for index in range(max(len(old_sections), len(new_sections))):
-        old = old_sections[index] if index < len(old_sections) else {"heading": "", "body": ""}
-        new = new_sections[index] if index < len(new_sections) else {"heading": "", "body": ""}
-        add(
-            f"Section {index + 1}",
-            f"## {old['heading']}\n\n{old['body']}" if old["heading"] else old["body"],
-            f"## {new['heading']}\n\n{new['body']}" if new["heading"] else new["body"],
-        )
-    return rows
-
-
 @admin.register(Correction)
 class CorrectionAdmin(admin.ModelAdmin):
     list_display = ["explainer", "kind", "published_at", "automatic", "created_by"]
@@ -654,67 +603,3 @@ class CorrectionAdmin(admin.ModelAdmin):
             obj.explainer, kind=obj.kind, text=obj.text, by=request.user
         )
         obj.pk = note.pk
-
-
-def search_blocks(term: str) -> list[dict]:
-    """Select2 groups of tokens for quotes, statistics, claims and media matching ``term``."""
-    groups = []
-
-    quotes = Quote.objects.select_related("speaker")
-    if term:
-        quotes = quotes.filter(
-            Q(text__icontains=term) | Q(speaker__name__icontains=term) | Q(slug__icontains=term)
-        )
-    options = []
-    for quote in quotes[:PICKER_LIMIT]:
-        options.append((f"[[quote:{quote.slug}]]", f"Quote card · {quote}"))
-        options.append((f"[[said:{quote.slug}]]", f"Quoted words in a sentence · {quote}"))
-    groups.append(("Quotes", options))
-
-    statistics = Statistic.objects.select_related("source").prefetch_related("values")
-    if term:
-        statistics = statistics.filter(Q(label__icontains=term) | Q(slug__icontains=term))
-    options = []
-    for stat in statistics[:PICKER_LIMIT]:
-        current = stat.current
-        shown = current.display if current else "no value yet"
-        options.append(
-            (f"[[statistic:{stat.slug}]]", f"Statistic card (live) · {stat.label} · {shown}")
-        )
-        options.append(
-            (f"[[value:{stat.slug}]]", f"Value in a sentence (live) · {shown} · {stat.label}")
-        )
-        if current:
-            options.append(
-                (
-                    f"[[statistic:{stat.slug}@{current.as_of.isoformat()}]]",
-                    f"Statistic card pinned to {current.as_of:%-d %b %Y} · {stat.label} · {shown}",
-                )
-            )
-    groups.append(("Statistics", options))
-
-    claims = Claim.objects.select_related("rating", "claimant")
-    if term:
-        claims = claims.filter(Q(text__icontains=term) | Q(slug__icontains=term))
-    groups.append(
-        (
-            "Claims",
-            [
-                (f"[[claim:{c.slug}]]", f"Claim card · {c} · {c.rating}")
-                for c in claims[:PICKER_LIMIT]
-            ],
-        )
-    )
-
-    media = Media.objects.all()
-    if term:
-        media = media.filter(
-            Q(title__icontains=term) | Q(caption__icontains=term) | Q(slug__icontains=term)
-        )
-    groups.append(("Media", [(f"[[media:{m.slug}]]", str(m)) for m in media[:PICKER_LIMIT]]))
-
-    return [
-        {"text": label, "children": [{"id": token, "text": text} for token, text in options]}
-        for label, options in groups
-        if options
-    ]

@@ -64,3 +64,7 @@ def shared_preview(request, token):
         raise Http404("No such preview.") from None
     explainer = get_object_or_404(Explainer.objects.for_public_detail(), pk=data.get("pk"))
     return _render_preview(request, explainer, shared=True)
+
+
+def preview_token(explainer: Explainer) -> str:
+    return signing.dumps({"pk": explainer.pk}, salt=PREVIEW_SALT)

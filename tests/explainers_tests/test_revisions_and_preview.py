@@ -13,9 +13,8 @@ from django.urls import reverse
 
 from claims.models import Quote
 from explainers import publishing
-from explainers.admin import preview_token
 from explainers.models import Explainer, Revision
-from explainers.views import PREVIEW_SALT
+from explainers.views import PREVIEW_SALT, preview_token
 from tests import factories
 from tests.explainers_tests.test_admin import explainer_data
 from tests.factories import add_section, admin_form_data

@@ -15,8 +15,8 @@ from rest_framework.test import APIClient
 
 from claims import views as claim_views
 from explainers import views as explainer_views
-from explainers.admin import preview_token
 from explainers.models import Explainer
+from explainers.views import preview_token
 from newsroom.models import PartnerKey
 from tests.factories import (
     ClaimFactory,
