@@ -9,7 +9,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 
-from newsroom.core import usage
+from newsroom.core import usage, workflow
 from newsroom.core.versioning import VersionedForm
 from newsroom.core.workflow import WorkflowAdmin
 
@@ -85,6 +85,13 @@ class FactBlockAdmin(RefuseDeletingWhatStoriesUse, admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         publishing.save_fact(obj, by=request.user, created=not change)
+
+    def delete_model(self, request, obj):
+        workflow.delete(obj, by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            workflow.delete(obj, by=request.user)
 
     @admin.action(description="Mark selected as checked today")
     def mark_checked(self, request, queryset):

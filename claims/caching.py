@@ -2,8 +2,6 @@
 show a changed fact, person, source, rating or value. The stories showing them are the stories
 app's to name (``explainers/caching.py``)."""
 
-from urllib.parse import urlsplit
-
 from newsroom.core import pagecache
 
 from . import embeds
@@ -29,7 +27,7 @@ def embed_tags(request, slug, kind, **kwargs) -> list[str]:
 
 
 def oembed_tags(request, *args, **kwargs) -> list[str]:
-    found = embeds.resolve_fact_path(urlsplit(request.GET.get("url", "")).path)
+    found = embeds.fact_in_url(request.GET.get("url", ""))
     return [fact_tag(*found)] if found else [pagecache.FACTS]
 
 

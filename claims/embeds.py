@@ -4,6 +4,8 @@ A card is a small page of its own (``claims:embed_<kind>``), framed by other sit
 fact as it is now (a statistic's current value) and links back to its fact page.
 """
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.urls import Resolver404, resolve, reverse
 from django.utils.html import format_html
@@ -65,6 +67,21 @@ FACT_ROUTES = {
     "claims:embed_statistic": "statistic",
     "claims:embed_claim": "claim",
 }
+
+
+def fact_in_url(url: str, *, host: str | None = None) -> tuple[str, str] | None:
+    """(kind, slug) for a fact page or card URL, else None, whatever the URL holds: one that
+    cannot be parsed (``http://[::1``) is no fact page, never an error. With ``host``, only
+    URLs on that host count."""
+    try:
+        parts = urlsplit(url)
+        netloc = parts.netloc
+        parts.port  # noqa: B018 - raises on a port that is not a number from 0 to 65535
+    except ValueError:
+        return None
+    if host is not None and netloc != host:
+        return None
+    return resolve_fact_path(parts.path)
 
 
 def resolve_fact_path(path: str) -> tuple[str, str] | None:

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from newsroom.core import usage
 from newsroom.core.links import slug_url
+from newsroom.core.models import Versioned
 
 # How many of the stories using a block its public page and its API resource list at once.
 STORIES_LISTED = 20
@@ -37,7 +38,7 @@ class PersonQuerySet(models.QuerySet):
         )
 
 
-class Person(TimestampedModel):
+class Person(Versioned, TimestampedModel):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=200, unique=True)
     role = models.CharField(max_length=200, blank=True, help_text="e.g. Prime Minister, pollster")
@@ -94,7 +95,7 @@ def _count(queryset):
     return Subquery(counted, output_field=models.IntegerField())
 
 
-class Source(TimestampedModel):
+class Source(Versioned, TimestampedModel):
     class Kind(models.TextChoices):
         OFFICIAL_STATISTICS = "official_statistics", "Official statistics"
         STATEMENT = "statement", "Statement or speech"
@@ -125,7 +126,7 @@ class Source(TimestampedModel):
         return slug_url("claims:source", self.slug)
 
 
-class Rating(models.Model):
+class Rating(Versioned):
     """One step of the newsroom's rating scale for claims (configurable in the admin)."""
 
     class Verdict(models.TextChoices):
@@ -167,7 +168,7 @@ class FactQuerySet(models.QuerySet):
         return self.filter(review_by__lte=on)
 
 
-class FactBlock(TimestampedModel):
+class FactBlock(Versioned, TimestampedModel):
     """Fields every reusable fact block has."""
 
     slug = models.SlugField(
@@ -195,8 +196,6 @@ class FactBlock(TimestampedModel):
         related_name="+",
         editable=False,
     )
-    version = models.PositiveIntegerField(default=1, editable=False)
-
     objects = FactQuerySet.as_manager()
 
     class Meta:

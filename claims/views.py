@@ -1,7 +1,6 @@
 """Public fact pages. A block is public only while a published story uses it."""
 
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.http import Http404, JsonResponse
@@ -90,8 +89,7 @@ def oembed(request):
     """oEmbed (https://oembed.com) for fact pages and cards: JSON only."""
     if request.GET.get("format", "json") != "json":
         return JsonResponse({"error": "Only the json format is supported."}, status=501)
-    url = urlsplit(request.GET.get("url", ""))
-    found = embeds.resolve_fact_path(url.path) if url.netloc == request.get_host() else None
+    found = embeds.fact_in_url(request.GET.get("url", ""), host=request.get_host())
     if found is None:
         raise Http404("Not a fact page on this site.")
     kind, slug = found

@@ -1,3 +1,5 @@
+import re
+
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
@@ -13,9 +15,8 @@ from django.utils.html import format_html
 
 from claims.admin import RefuseDeletingWhatStoriesUse
 from claims.models import Claim, Quote, Statistic
-from newsroom.core.audit import display_name
-from newsroom.core.versioning import VersionedForm, conflict_text
-from newsroom.core.workflow import WorkflowAdmin
+from newsroom.core.versioning import VersionedAdmin, VersionedForm, conflict_message
+from newsroom.core.workflow import WorkflowAdmin, require
 
 from . import publishing
 from .blocks import compile_body
@@ -184,18 +185,8 @@ class ExplainerForm(VersionedForm):
     def clean(self):
         if self.instance.pk and not self.instance.is_working_copy and self.instance.is_live:
             # It went live while this form was open; readers' version is never edited in place.
-            raise forms.ValidationError(self.conflict_message(self.instance), code="conflict")
+            raise forms.ValidationError(conflict_message(self.instance), code="conflict")
         return super().clean()
-
-    def conflict_message(self, current) -> str:
-        """Names the last revision's author: a story's saves and publishes are its revisions."""
-        last = current.story.revisions.select_related("created_by").order_by("-number").first()
-        return conflict_text(
-            who=display_name(last.created_by) if last else "someone",
-            did="published" if last and last.action == Revision.Action.PUBLISHED else "saved",
-            what="this explainer",
-            when=last.created_at if last else None,
-        )
 
 
 class UsesBlockFilter(admin.SimpleListFilter):
@@ -294,7 +285,7 @@ class ExplainerAdmin(admin.ModelAdmin):
     def status_column(self, obj):
         label = obj.status_label
         copy = getattr(obj, "working_copy", None) if not obj.is_working_copy else None
-        if copy is not None and copy.version > 1:  # opened but never saved is no change
+        if copy is not None and copy.has_changes:
             label += f" · unpublished changes ({copy.get_status_display().lower()})"
         return format_html('<span class="status status--{}">{}</span>', obj.status, label)
 
@@ -302,11 +293,15 @@ class ExplainerAdmin(admin.ModelAdmin):
     def status_display(self, obj):
         if obj is None or obj.pk is None:
             return "Draft: save it, then submit it for review or publish it."
+        if obj.is_working_copy and obj.has_changes:
+            return format_html(
+                "<strong>Unpublished changes</strong> to a published story ({}). Readers see "
+                "the published version until these changes are published.",
+                obj.get_status_display().lower(),
+            )
         if obj.is_working_copy:
             return format_html(
-                "<strong>Unpublished changes</strong> to a live story ({}). Readers see the "
-                "published version until these changes are published.",
-                obj.get_status_display().lower(),
+                "<strong>{}</strong>, no unpublished changes", obj.story.status_label
             )
         return format_html("<strong>{}</strong>", obj.status_label)
 
@@ -317,18 +312,40 @@ class ExplainerAdmin(admin.ModelAdmin):
     # --- Editing goes to the working copy of a published story ------------------------------
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
+        """A published story's edits go to its working copy. Opening one writes nothing: the
+        page shows the story's working copy if it has one, else the story itself, and the first
+        save makes the copy (``save_to_working_copy``)."""
         obj = self.get_object(request, object_id)
-        if (
-            request.method == "GET"
-            and obj is not None
-            and not obj.is_working_copy
-            and self.has_change_permission(request, obj)
-        ):
-            target = publishing.working_copy(obj, by=request.user)
-            if target.pk != obj.pk:
-                return redirect(reverse("admin:explainers_explainer_change", args=[target.pk]))
+        if obj is not None and self.has_change_permission(request, obj):
+            story = obj.story
+            if obj.is_working_copy and not publishing.is_edited_through_a_copy(story):
+                if request.method == "GET":  # taken down since: its text is the story's now
+                    self.message_user(
+                        request,
+                        "This story is no longer published, so it is edited directly.",
+                        messages.INFO,
+                    )
+                    return redirect(change_url(story))
+            elif publishing.is_edited_through_a_copy(obj):
+                if request.method == "POST":
+                    return self.save_to_working_copy(request, obj, extra_context)
+                copy = publishing.existing_copy(obj)
+                if copy is not None:
+                    return redirect(change_url(copy))
         extra_context = {**(extra_context or {}), **self.workflow_context(request, obj)}
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def save_to_working_copy(self, request, story, extra_context):
+        """A form opened on a published story, saved: into its working copy, made now (under a
+        lock) if it has none. The form's sections are the story's, so they are sent to the
+        copy's sections in the same places; a copy someone saved meanwhile has moved its
+        version on, and the form is refused with its text kept."""
+        with transaction.atomic():
+            copy = publishing.working_copy(story, by=request.user)
+            request.POST = sections_of(copy, request.POST, story=story)
+            request.__dict__.pop("_explainer_objects", None)
+            extra_context = {**(extra_context or {}), **self.workflow_context(request, copy)}
+            return super().change_view(request, str(copy.pk), change_url(copy), extra_context)
 
     def get_object(self, request, object_id, from_field=None):
         """Once per request: ``change_view`` looks before the admin's own view does."""
@@ -376,6 +393,8 @@ class ExplainerAdmin(admin.ModelAdmin):
             "workflow": {
                 "story": story,
                 "is_copy": obj.is_working_copy,
+                "has_changes": obj.has_changes,
+                "edits_wait": publishing.is_edited_through_a_copy(story),
                 "can_submit": user.has_perm("explainers.submit_explainer")
                 and obj.status in (Explainer.Status.DRAFT,),
                 "can_publish": user.has_perm("explainers.publish_explainer"),
@@ -428,7 +447,16 @@ class ExplainerAdmin(admin.ModelAdmin):
         term = request.GET.get("term", "").strip()[:100]
         return JsonResponse({"results": search_blocks(term), "pagination": {"more": False}})
 
-    WORKFLOW_VERBS = {"submit", "publish", "schedule", "unpublish", "archive", "discard", "correct"}
+    WORKFLOW_VERBS = {
+        "submit",
+        "publish",
+        "publish_now",
+        "schedule",
+        "unpublish",
+        "archive",
+        "discard",
+        "correct",
+    }
 
     def workflow_view(self, request, pk, verb):
         if request.method != "POST":
@@ -446,40 +474,56 @@ class ExplainerAdmin(admin.ModelAdmin):
             self.message_user(request, " ".join(error.messages), messages.ERROR)
             return redirect(back)
         self.message_user(request, message, messages.SUCCESS)
-        story = explainer.story if Explainer.objects.filter(pk=explainer.pk).exists() else None
-        target = story or Explainer.objects.get(pk=explainer.draft_of_id)
-        return redirect(reverse("admin:explainers_explainer_change", args=[target.pk]))
+        if not Explainer.objects.filter(pk=explainer.pk).exists():
+            return redirect(reverse("admin:explainers_explainer_changelist"))
+        return redirect(back)
 
     def run_verb(self, request, explainer, verb) -> str:
         user = request.user
+        seen = request.POST.get("base_version")  # the version the page showed
         if verb == "submit":
-            publishing.submit_for_review(explainer, by=user)
+            publishing.submit_for_review(explainer, by=user, seen_version=seen)
             return "Submitted for review: an editor can now publish it."
         if verb == "publish":
-            story = publishing.publish(explainer, by=user)
+            story = publishing.publish(explainer, by=user, seen_version=seen)
+            if story.is_scheduled:
+                when = timezone.localtime(story.published_at)
+                return f"Approved: readers see this version from {when:%-d %B %Y, %H:%M}."
             return f"Published. Readers see it at {story.get_absolute_url()}"
+        if verb == "publish_now":  # a scheduled story, or its approved changes, live at once
+            story = publishing.publish(explainer, by=user, at=timezone.now(), seen_version=seen)
+            return f"Published now. Readers see it at {story.get_absolute_url()}"
         if verb == "schedule":
+            require(user, "explainers.publish_explainer", "You cannot publish explainers.")
             when = parse_local_datetime(request.POST.get("publish_at", ""))
-            story = publishing.publish(explainer, by=user, at=when)
-            return f"Scheduled: readers see it from {timezone.localtime(story.published_at):%-d %B %Y, %H:%M}."
+            story = publishing.publish(explainer, by=user, at=when, seen_version=seen)
+            when = timezone.localtime(story.published_at)
+            return f"Scheduled: readers see it from {when:%-d %B %Y, %H:%M}."
         if verb == "unpublish":
-            publishing.unpublish(explainer, by=user)
+            publishing.unpublish(explainer, by=user, seen_version=seen)
             return "Unpublished: readers no longer see it."
         if verb == "archive":
-            publishing.archive(explainer, by=user)
+            publishing.archive(explainer, by=user, seen_version=seen)
             return "Archived: readers no longer see it."
         if verb == "discard":
-            publishing.discard_working_copy(explainer, by=user)
+            publishing.discard_working_copy(explainer, by=user, seen_version=seen)
             return "Unpublished changes discarded; the published version is unchanged."
         if verb == "correct":
+            kind = request.POST.get("kind", Correction.Kind.CORRECTION)
+            if kind not in Correction.Kind.values:
+                raise ValidationError("Pick the kind of note: correction, clarification or update.")
             publishing.add_correction(
-                explainer,
-                kind=request.POST.get("kind", Correction.Kind.CORRECTION),
-                text=request.POST.get("text", ""),
-                by=user,
+                explainer, kind=kind, text=request.POST.get("text", ""), by=user
             )
             return "Public note added: readers see it at the foot of the story now."
         raise Http404
+
+    def delete_model(self, request, obj):
+        publishing.delete(obj, by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            publishing.delete(obj, by=request.user)
 
     def _bulk(self, request, queryset, verb, done):
         changed = 0
@@ -560,19 +604,55 @@ class ExplainerAdmin(admin.ModelAdmin):
         return redirect(reverse("admin:explainers_explainer_change", args=[target.pk]))
 
 
+def change_url(explainer: Explainer) -> str:
+    return reverse("admin:explainers_explainer_change", args=[explainer.pk])
+
+
+SECTION_FIELD = re.compile(r"sections-(\d+)-(id|explainer)")
+
+
+def sections_of(copy: Explainer, data, *, story: Explainer):
+    """The story's change form data, aimed at its working copy: each section's id becomes the
+    copy's section in the same place, and the parent is the copy."""
+    story_sections = story.sections.order_by("position").values_list("pk", flat=True)
+    copy_sections = copy.sections.order_by("position").values_list("pk", flat=True)
+    same_place = dict(zip(map(str, story_sections), map(str, copy_sections), strict=False))
+    data = data.copy()
+    for key in list(data):
+        match = SECTION_FIELD.fullmatch(key)
+        if match and match.group(2) == "explainer":
+            data[key] = str(copy.pk)
+        elif match and data[key]:
+            data[key] = same_place.get(data[key], "")
+    return data
+
+
 def parse_local_datetime(text: str):
-    value = parse_datetime(text.strip()) if text else None
+    """A time typed in the schedule box (the site's time zone), or a message saying what is
+    wrong with it: never a 500, whatever was sent."""
+    try:
+        value = parse_datetime(text.strip()) if text else None
+    except ValueError:  # well formed but impossible: month 13, hour 99
+        raise ValidationError(
+            f"“{text.strip()[:40]}” is not a real date and time; give it as 2025-08-19 07:00."
+        ) from None
     if value is None:
         raise ValidationError("Give the publication time as date and time, e.g. 2025-08-19 07:00.")
-    if timezone.is_naive(value):
-        value = timezone.make_aware(value)
+    try:
+        if timezone.is_naive(value):
+            value = timezone.make_aware(value)
+        far_future = value > timezone.now() + publishing.MAX_SCHEDULE_AHEAD
+    except (OverflowError, ValueError):
+        far_future = True
+    if far_future:
+        raise ValidationError("Schedule it within the next ten years.")
     if value <= timezone.now():
         raise ValidationError("A scheduled time must be in the future; use Publish now instead.")
     return value
 
 
 @admin.register(Correction)
-class CorrectionAdmin(admin.ModelAdmin):
+class CorrectionAdmin(VersionedAdmin, admin.ModelAdmin):
     list_display = ["explainer", "kind", "published_at", "automatic", "created_by"]
     list_filter = ["kind", "automatic"]
     list_select_related = ["explainer", "created_by"]
@@ -596,10 +676,21 @@ class CorrectionAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
-            changes = {name: form.cleaned_data[name] for name in form.changed_data}
+            changes = {
+                name: form.cleaned_data[name]
+                for name in form.changed_data
+                if name != "base_version"
+            }
             publishing.edit_correction(obj, by=request.user, **changes)
             return
         note = publishing.add_correction(
             obj.explainer, kind=obj.kind, text=obj.text, by=request.user
         )
         obj.pk = note.pk
+
+    def delete_model(self, request, obj):
+        publishing.delete_correction(obj, by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            publishing.delete_correction(obj, by=request.user)

@@ -12,6 +12,7 @@ from django.utils.text import slugify
 
 from claims.models import Claim, Quote, Statistic, StatisticValue, facts_showing
 from newsroom.core.links import slug_url
+from newsroom.core.models import Versioned
 
 from .validators import GeneratedImageName, validate_image
 
@@ -34,7 +35,7 @@ class TopicQuerySet(models.QuerySet):
         )
 
 
-class Topic(models.Model):
+class Topic(Versioned):
     name = models.CharField(max_length=100, unique=True)
     slug = models.SlugField(max_length=100, unique=True)
     description = models.TextField(blank=True)
@@ -51,7 +52,7 @@ class Topic(models.Model):
         return slug_url("explainers:topic", self.slug)
 
 
-class Media(models.Model):
+class Media(Versioned):
     """A photograph or a video, with the caption and credit readers see."""
 
     class Kind(models.TextChoices):
@@ -167,7 +168,7 @@ class ExplainerQuerySet(models.QuerySet):
         )
 
 
-class Explainer(models.Model):
+class Explainer(Versioned):
     class Kind(models.TextChoices):
         EXPLAINER = "explainer", "Explainer"
         ANALYSIS = "analysis", "Analysis"
@@ -209,7 +210,12 @@ class Explainer(models.Model):
         editable=False,
         help_text="Set on the working copy that holds unpublished changes to a published story",
     )
-    version = models.PositiveIntegerField(default=1, editable=False)
+    has_changes = models.BooleanField(
+        "unpublished changes",
+        default=False,
+        editable=False,
+        help_text="On a working copy: edited since the story was last published or discarded",
+    )
     revised_at = models.DateTimeField(
         null=True, blank=True, editable=False, help_text="When published content last changed"
     )
@@ -261,6 +267,11 @@ class Explainer(models.Model):
     def story(self) -> "Explainer":
         """The story readers know: itself, or the published explainer this copy will replace."""
         return self.draft_of if self.draft_of_id else self
+
+    @property
+    def audit_target(self) -> "Explainer":
+        """Audit entries are written on the story, for its working copy too."""
+        return self.story
 
     @property
     def is_working_copy(self) -> bool:
@@ -623,7 +634,7 @@ def _follow(obj, names: list[str]) -> list:
     return _follow(value, names[1:])
 
 
-class Correction(models.Model):
+class Correction(Versioned):
     """A public note on a story: a correction, a clarification or an update."""
 
     class Kind(models.TextChoices):

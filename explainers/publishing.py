@@ -14,14 +14,14 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
 from claims.models import Statistic, StatisticValue
 from newsroom.core import audit, pagecache
 from newsroom.core.models import AuditEntry
-from newsroom.core.versioning import bump_version
+from newsroom.core.versioning import bump_version, expect_version
 from newsroom.core.workflow import require as _require
 
 from .blocks import compile_body
@@ -168,29 +168,69 @@ def write_sections(explainer: Explainer, sections: list[SectionText]) -> Section
 
 # --- Editing -----------------------------------------------------------------------------------
 
+# A story readers see, or will see at its scheduled time without a further step, is never edited
+# in place: its edits go to its *working copy*, an Explainer row with ``draft_of`` set that
+# readers never see. A story has at most one, made the first time someone saves changes to it,
+# and kept for as long as the story exists: publishing applies it to the story, discarding
+# resets it to the story, and both move its version on, so a form opened before either is
+# refused (keeping its text) rather than sent to a row that no longer exists.
+
+
+def is_edited_through_a_copy(story: Explainer) -> bool:
+    """Published now or scheduled: an Editor approved this version, so edits wait for one."""
+    return not story.is_working_copy and story.status == Explainer.Status.PUBLISHED
+
+
+def existing_copy(story: Explainer) -> Explainer | None:
+    return story if story.is_working_copy else Explainer.objects.filter(draft_of=story).first()
+
 
 def working_copy(story: Explainer, *, by) -> Explainer:
-    """The row an editor changes: the story itself while readers cannot see it, else a copy."""
-    if story.is_working_copy:
+    """The row an editor's save changes: the story itself while it is a draft, in review or
+    archived; otherwise its working copy, made now if it has none (under a lock on the story,
+    so that two first saves at once make one copy)."""
+    if story.is_working_copy or not is_edited_through_a_copy(story):
         return story
-    try:
-        return story.working_copy  # select_related by the admin: no query when there is none
-    except Explainer.DoesNotExist:
-        pass
-    if not story.is_live:
-        return story  # readers cannot see it, so it is edited in place
+    if (copy := existing_copy(story)) is not None:
+        return copy
     with transaction.atomic():
-        copy = Explainer(
-            draft_of=story, status=Explainer.Status.DRAFT, published_at=story.published_at
-        )
-        copy_content(story, copy)
+        Explainer.objects.select_for_update().filter(pk=story.pk).values_list("pk").first()
+        if (copy := existing_copy(story)) is not None:
+            return copy
+        try:
+            with transaction.atomic():  # a copy made meanwhile by another server wins
+                copy = Explainer(
+                    draft_of=story,
+                    status=Explainer.Status.DRAFT,
+                    published_at=story.published_at,
+                    version=story.version,  # a form opened on the story is opened on it too
+                )
+                copy_content(story, copy)
+        except IntegrityError:
+            return Explainer.objects.get(draft_of=story)
     return copy
+
+
+def _sync_copy(story: Explainer, *, into_story: bool) -> None:
+    """Make the story and its working copy (if any) hold the same content, and move the copy's
+    version on: forms opened on it before are refused, keeping what was typed."""
+    copy = Explainer.objects.select_for_update().filter(draft_of=story).first()
+    if copy is None:
+        return
+    if into_story:
+        copy_content(copy, story)
+    else:
+        copy_content(story, copy)
+    Explainer.objects.filter(pk=copy.pk).update(has_changes=False, version=F("version") + 1)
 
 
 @transaction.atomic
 def record_edit(explainer: Explainer, *, by, created: bool = False) -> Revision:
     """Call after every save of an explainer and its sections (admin, importer)."""
     bump_version(explainer)
+    if explainer.is_working_copy and not explainer.has_changes:
+        Explainer.objects.filter(pk=explainer.pk).update(has_changes=True)
+        explainer.has_changes = True
     action = Revision.Action.CREATED if created else Revision.Action.EDITED
     revision = record_revision(explainer, action=action, by=by)
     audit.record(
@@ -203,28 +243,29 @@ def record_edit(explainer: Explainer, *, by, created: bool = False) -> Revision:
 
 
 @transaction.atomic
-def discard_working_copy(copy: Explainer, *, by) -> Explainer:
-    """Throw away unpublished changes to a live story; readers' version stays as it is."""
+def discard_working_copy(copy: Explainer, *, by, seen_version=None) -> Explainer:
+    """Throw away unpublished changes to a published story: its working copy is reset to what
+    readers see (and stays, so the editor's page keeps working)."""
     _require(by, "explainers.change_explainer", "You cannot discard changes to explainers.")
     if not copy.is_working_copy:
         raise ValidationError("Only unpublished changes to a published story can be discarded.")
+    expect_version(copy, seen_version)
     story = copy.draft_of
-    copy.delete()
-    audit.record(
-        actor=by,
-        action=AuditEntry.Action.EDITED,
-        obj=story,
-        message="Discarded unpublished changes",
-    )
+    _sync_copy(story, into_story=False)
+    audit.record(actor=by, action=AuditEntry.Action.DISCARDED, obj=story)
     return story
 
 
 # --- Status changes ----------------------------------------------------------------------------
 
+# Far enough ahead for any embargo, near enough that a mistyped year is caught.
+MAX_SCHEDULE_AHEAD = datetime.timedelta(days=3653)
+
 
 @transaction.atomic
-def submit_for_review(explainer: Explainer, *, by) -> Explainer:
+def submit_for_review(explainer: Explainer, *, by, seen_version=None) -> Explainer:
     _require(by, "explainers.submit_explainer", "You cannot submit explainers for review.")
+    expect_version(explainer, seen_version)
     if explainer.status not in (Explainer.Status.DRAFT, Explainer.Status.IN_REVIEW):
         raise ValidationError("Only a draft can be submitted for review.")
     explainer.status = Explainer.Status.IN_REVIEW
@@ -234,11 +275,22 @@ def submit_for_review(explainer: Explainer, *, by) -> Explainer:
 
 
 @transaction.atomic
-def publish(explainer: Explainer, *, by, at: datetime.datetime | None = None) -> Explainer:
-    """Publish now, or at ``at`` (scheduled: readers see it from then on, no job needed)."""
+def publish(
+    explainer: Explainer, *, by, at: datetime.datetime | None = None, seen_version=None
+) -> Explainer:
+    """Publish now, or at ``at`` (scheduled: readers see it from then on, no job needed).
+
+    For a working copy: its changes replace the story's. A live story's changes go live at
+    once; a scheduled story keeps its time unless ``at`` moves it.
+    """
     _require(by, "explainers.publish_explainer", "You cannot publish explainers.")
-    pagecache.changing(explainer.story)  # readers' cached pages go stale on commit
     now = timezone.now()
+    if at is not None and at > now + MAX_SCHEDULE_AHEAD:
+        raise ValidationError(
+            f"Schedule it within ten years: {timezone.localtime(at):%-d %B %Y} is too far ahead."
+        )
+    expect_version(explainer, seen_version)
+    pagecache.changing(explainer.story)  # readers' cached pages go stale on commit
     if explainer.is_working_copy:
         story = Explainer.objects.select_for_update().get(pk=explainer.draft_of_id)
         if at and at > now and story.is_live:
@@ -246,11 +298,11 @@ def publish(explainer: Explainer, *, by, at: datetime.datetime | None = None) ->
                 "Changes to a live story go live when you publish them; unpublish the story "
                 "first if it should reappear later."
             )
-        copy_content(explainer, story)
-        explainer.delete()
+        _sync_copy(story, into_story=True)
+        story.refresh_from_db()
         if at:
             story.published_at = at
-        elif story.published_at is None or story.published_at > now:
+        elif story.published_at is None or story.status != Explainer.Status.PUBLISHED:
             story.published_at = now
         story.revised_at = now if story.published_at <= now else None
     else:
@@ -265,6 +317,7 @@ def publish(explainer: Explainer, *, by, at: datetime.datetime | None = None) ->
             story.published_at = now  # first publication, or "publish now" on a scheduled story
         elif story.status != Explainer.Status.PUBLISHED:
             story.revised_at = now  # published before, taken down, and now back
+        _sync_copy(story, into_story=False)  # a copy left from an earlier publication
     story.status = Explainer.Status.PUBLISHED
     story.version = F("version") + 1
     story.save()
@@ -282,26 +335,56 @@ def publish(explainer: Explainer, *, by, at: datetime.datetime | None = None) ->
     return story
 
 
+def _take_down(explainer: Explainer, *, status: str, action: str, by, seen_version) -> Explainer:
+    """Unpublish or archive: readers stop seeing the story, and unpublished changes in its
+    working copy become the story's text, edited in place from now on."""
+    expect_version(explainer, seen_version)
+    story = explainer.story
+    pagecache.changing(story)  # readers' cached pages go stale on commit
+    copy = existing_copy(story) if not explainer.is_working_copy else explainer
+    _sync_copy(story, into_story=copy is not None and copy.has_changes)
+    story.refresh_from_db()
+    story.status = status
+    story.version = F("version") + 1
+    story.save(update_fields=["status", "version", "updated_at"])
+    story.refresh_from_db()
+    audit.record(actor=by, action=action, obj=story)
+    return story
+
+
 @transaction.atomic
-def unpublish(explainer: Explainer, *, by) -> Explainer:
+def unpublish(explainer: Explainer, *, by, seen_version=None) -> Explainer:
     _require(by, "explainers.publish_explainer", "You cannot unpublish explainers.")
-    story = explainer.story
-    pagecache.changing(story)  # readers' cached pages go stale on commit
-    story.status = Explainer.Status.DRAFT
-    story.save(update_fields=["status", "updated_at"])
-    audit.record(actor=by, action=AuditEntry.Action.UNPUBLISHED, obj=story)
-    return story
+    return _take_down(
+        explainer,
+        status=Explainer.Status.DRAFT,
+        action=AuditEntry.Action.UNPUBLISHED,
+        by=by,
+        seen_version=seen_version,
+    )
 
 
 @transaction.atomic
-def archive(explainer: Explainer, *, by) -> Explainer:
+def archive(explainer: Explainer, *, by, seen_version=None) -> Explainer:
     _require(by, "explainers.publish_explainer", "You cannot archive explainers.")
+    return _take_down(
+        explainer,
+        status=Explainer.Status.ARCHIVED,
+        action=AuditEntry.Action.ARCHIVED,
+        by=by,
+        seen_version=seen_version,
+    )
+
+
+@transaction.atomic
+def delete(explainer: Explainer, *, by) -> None:
+    """Delete a story (with its working copy, sections, revisions and notes): readers' cached
+    pages go exactly as when it is unpublished."""
+    _require(by, "explainers.delete_explainer", "You cannot delete explainers.")
     story = explainer.story
-    pagecache.changing(story)  # readers' cached pages go stale on commit
-    story.status = Explainer.Status.ARCHIVED
-    story.save(update_fields=["status", "updated_at"])
-    audit.record(actor=by, action=AuditEntry.Action.ARCHIVED, obj=story)
-    return story
+    pagecache.changing(story)  # found now, before the rows that link it go
+    audit.record(actor=by, action=AuditEntry.Action.DELETED, obj=story)
+    story.delete()
 
 
 def record_due_transitions(now: datetime.datetime | None = None) -> list[Explainer]:
@@ -369,6 +452,8 @@ def restore(revision: Revision, *, by) -> Explainer:
     target.topics.set(Topic.objects.filter(slug__in=content["topics"]))
     write_sections(target, sections)
     bump_version(target)
+    if target.is_working_copy:
+        Explainer.objects.filter(pk=target.pk).update(has_changes=True)
     record_revision(
         target,
         action=Revision.Action.RESTORED,
@@ -421,6 +506,7 @@ def edit_correction(note: Correction, *, by, **changes) -> Correction:
     pagecache.changing(stored.explainer, note.explainer)  # on commit, both if it moved
     note.full_clean()
     note.save()
+    bump_version(note)
     Explainer.objects.filter(pk__in={stored.explainer_id, note.explainer_id}).update(
         updated_at=timezone.now()  # partners re-sync it
     )
@@ -431,6 +517,20 @@ def edit_correction(note: Correction, *, by, **changes) -> Correction:
         message=f"Edited a public note: {note.text[:180]}",
     )
     return note
+
+
+@transaction.atomic
+def delete_correction(note: Correction, *, by) -> None:
+    _require(by, "explainers.delete_correction", "You cannot delete public notes.")
+    pagecache.changing(note.explainer)  # readers' cached pages go stale on commit
+    Explainer.objects.filter(pk=note.explainer_id).update(updated_at=timezone.now())
+    audit.record(
+        actor=by,
+        action=AuditEntry.Action.CORRECTED,
+        obj=note.explainer,
+        message=f"Deleted a public note: {note.text[:180]}",
+    )
+    note.delete()
 
 
 def note_new_value(

@@ -1,9 +1,12 @@
 from django.contrib import admin, messages
+from django.db.models import F
 from django.utils import timezone
 from rest_framework_api_key.admin import APIKeyModelAdmin
 from rest_framework_api_key.models import APIKey
 
 from .api_auth import pending_usage
+from .core import audit
+from .core.versioning import VersionedAdmin, bump_version
 from .models import AuditEntry, PartnerKey, forget_keys
 
 
@@ -32,7 +35,7 @@ admin.site.unregister(APIKey)
 
 
 @admin.register(PartnerKey)
-class PartnerKeyAdmin(APIKeyModelAdmin):
+class PartnerKeyAdmin(VersionedAdmin, APIKeyModelAdmin):
     list_display = [
         "partner", "name", "prefix", "rate", "requests", "last_used_at", "created",
         "expiry_date", "_has_expired", "revoked",
@@ -64,6 +67,16 @@ class PartnerKeyAdmin(APIKeyModelAdmin):
             obj.pending_requests = pending.get(obj.prefix, 0)
         return changelist
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change:
+            bump_version(obj)  # a form opened before this save is refused
+        audit.record(
+            actor=request.user,
+            action=AuditEntry.Action.EDITED if change else AuditEntry.Action.CREATED,
+            obj=obj,
+        )
+
     @admin.display(description="Requests")
     def requests(self, obj):
         """Written to the database plus counted in the cache since the last write."""
@@ -80,7 +93,7 @@ class PartnerKeyAdmin(APIKeyModelAdmin):
     @admin.action(description="Revoke selected keys (cannot be undone)")
     def revoke_selected(self, request, queryset):
         prefixes = list(queryset.values_list("prefix", flat=True))
-        count = queryset.filter(revoked=False).update(revoked=True)
+        count = queryset.filter(revoked=False).update(revoked=True, version=F("version") + 1)
         forget_keys(prefixes)
         self.message_user(
             request, f"Revoked {count} key(s) at {timezone.localtime():%H:%M}.", messages.WARNING

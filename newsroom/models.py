@@ -6,10 +6,10 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from rest_framework_api_key.models import AbstractAPIKey
 
-from .core.models import AuditEntry  # noqa: F401 - registered with the newsroom app here
+from .core.models import AuditEntry, Versioned  # noqa: F401 - AuditEntry is this app's model
 
 
-class PartnerKey(AbstractAPIKey):
+class PartnerKey(Versioned, AbstractAPIKey):
     """One partner's key. Revoking is final; usage counters are written in batches."""
 
     partner = models.CharField(max_length=200, help_text="The organisation the key was issued to")

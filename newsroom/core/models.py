@@ -1,4 +1,5 @@
-"""The audit trail: who did what, and when, from every path that changes content."""
+"""The audit trail (who did what, and when, from every path that changes content), and the
+version every row two people can change carries (``core.versioning``)."""
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
@@ -20,6 +21,7 @@ class AuditEntry(models.Model):
         CORRECTED = "corrected", "Added a public note"
         VALUE_ADDED = "value_added", "Added a statistic value"
         CHECKED = "checked", "Marked as checked"
+        DISCARDED = "discarded", "Discarded unpublished changes"
         DELETED = "deleted", "Deleted"
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
@@ -57,3 +59,13 @@ def display_name(user) -> str:
     if user is None:
         return "the system"
     return user.get_full_name() or user.get_username()
+
+
+class Versioned(models.Model):
+    """A row two people can change at once. Every save through a workflow verb moves
+    ``version`` on, and a form opened at an older version is refused (``core.versioning``)."""
+
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    class Meta:
+        abstract = True

@@ -13,7 +13,8 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
 from . import audit, pagecache
-from .models import AuditEntry
+from .models import AuditEntry, Versioned
+from .versioning import VersionedAdmin, bump_version
 
 
 def require(user, perm: str, message: str) -> None:
@@ -35,6 +36,8 @@ def save(obj, *, by, created: bool | None = None, message: str = ""):
     if not created:  # a new record is on no page until something shows it
         pagecache.changing(obj)
     obj.save()
+    if not created and isinstance(obj, Versioned):
+        bump_version(obj)  # forms opened before this save are refused
     audit.record(
         actor=by,
         action=AuditEntry.Action.CREATED if created else AuditEntry.Action.EDITED,
@@ -53,8 +56,9 @@ def delete(obj, *, by) -> None:
     obj.delete()
 
 
-class WorkflowAdmin:
-    """Admin mixin: saving and deleting go through ``save`` and ``delete`` above."""
+class WorkflowAdmin(VersionedAdmin):
+    """Admin mixin: saving and deleting go through ``save`` and ``delete`` above, and a form
+    opened before a colleague's save is refused (``core.versioning``)."""
 
     def save_model(self, request, obj, form, change):
         save(obj, by=request.user, created=not change)

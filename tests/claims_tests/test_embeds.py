@@ -134,3 +134,12 @@ def test_card_and_oembed_query_counts_do_not_grow_with_usage(client, kind):
             client.get(url)
     # card: the fact with its speaker/source/rating (+ a statistic's values); oEmbed: the fact
     assert len(few) == len(many) <= 4
+
+
+@pytest.mark.parametrize(
+    "url", ["http://[::1", "http://[zz]/facts/", "http://testserver:99999/", "\x00", "//" * 3000]
+)
+def test_oembed_of_a_url_that_cannot_be_parsed_is_not_found(client, url):
+    response = oembed(client, url)
+
+    assert response.status_code == 404

@@ -78,6 +78,7 @@ def explainer_data(explainer=None, sections=(), **fields):
             byline=explainer.byline,
             status=explainer.status,
             topics=[str(topic.pk) for topic in explainer.topics.all()],
+            base_version=str(explainer.version),  # as the rendered form carries it
         )
     data.update(fields)
     initial = [s for s in sections if s.get("section") is not None]

@@ -137,18 +137,20 @@ def test_two_editors_of_a_live_story_share_one_working_copy_and_the_stale_save_i
     live = factories.ExplainerFactory(published=True, title="Live headline")
     add_section(live, body="Live body.")
     form_one, form_two = open_form(first, change_url(live)), open_form(second, change_url(live))
-    copy = Explainer.objects.get(draft_of=live)
-    assert form_one.redirect_chain[-1][0] == form_two.redirect_chain[-1][0] == change_url(copy)
-    first.post(change_url(copy), admin_form_data(form_one, title="First editor's headline"))
+    assert not Explainer.objects.filter(draft_of=live).exists()  # opening a story writes nothing
+    first.post(change_url(live), admin_form_data(form_one, title="First editor's headline"))
+    copy = Explainer.objects.get(draft_of=live)  # the first save made it
 
     response = second.post(
-        change_url(copy), admin_form_data(form_two, **{"sections-0-body": SECOND_TEXT})
+        change_url(live), admin_form_data(form_two, **{"sections-0-body": SECOND_TEXT})
     )
 
     assert response.status_code == 200
     assert form_errors(response)[0].startswith("Edna Editor saved this explainer")
     assert SECOND_TEXT in response.content.decode()
     assert Explainer.objects.get(pk=copy.pk).title == "First editor's headline"
+    assert Explainer.objects.filter(draft_of=live).get() == copy  # one copy, shared
+    assert Explainer.objects.get(pk=live.pk).title == "Live headline"  # readers' version
 
 
 def test_a_save_from_a_form_opened_before_a_colleague_published_is_refused_not_dropped(
@@ -235,4 +237,4 @@ def test_a_conflict_caused_by_mark_as_checked_names_the_fact_checker(
 
     response = two.post(url, admin_form_data(form, text=SECOND_TEXT))
 
-    assert form_errors(response)[0].startswith("Fay Checker saved this quote")
+    assert form_errors(response)[0].startswith("Fay Checker checked this quote")

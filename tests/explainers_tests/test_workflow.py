@@ -275,9 +275,18 @@ def test_changelist_flags_a_live_story_with_saved_unpublished_changes_once(desk,
     assert [obj.pk for obj in response.context["cl"].result_list] == [live.pk]
 
 
-def test_changelist_does_not_flag_a_working_copy_opened_but_never_saved(desk, live):
-    desk.get(change_url(live))  # opening it makes the working copy
-    assert Explainer.objects.filter(draft_of=live).exists()
+def test_changelist_does_not_flag_a_story_opened_but_never_saved(desk, live):
+    assert desk.get(change_url(live)).status_code == 200
+
+    response = desk.get(changelist_url())
+
+    assert "unpublished changes" not in status_cell(response, live)
+
+
+def test_changelist_does_not_flag_a_working_copy_whose_changes_were_published(desk, live):
+    copy = edit_working_copy(desk, live, title="A changed headline")
+    desk.post(workflow_url(copy, "publish"))
+    assert Explainer.objects.filter(draft_of=live).exists()  # kept, with nothing left to publish
 
     response = desk.get(changelist_url())
 
@@ -287,23 +296,36 @@ def test_changelist_does_not_flag_a_working_copy_opened_but_never_saved(desk, li
 # Editing a published story goes through a working copy -----------------------------------------
 
 
-def test_opening_a_published_story_redirects_to_its_working_copy(desk, live):
+def test_opening_a_published_story_writes_nothing_and_shows_its_text(desk, live):
     response = desk.get(change_url(live))
+
+    assert response.status_code == 200
+    assert not Explainer.objects.filter(draft_of=live).exists()
+    content = response.content.decode()
+    assert "The live body text." in content
+    assert "What you save here waits" in content
+
+
+def test_the_first_save_makes_the_working_copy_and_later_opens_go_to_it(client, desk, live):
+    form = desk.get(change_url(live))
+
+    response = desk.post(change_url(live), admin_form_data(form, title="A changed headline"))
 
     copy = Explainer.objects.get(draft_of=live)
     assert response.status_code == 302
-    assert response["Location"] == change_url(copy)
-    assert copy.title == live.title
+    assert (copy.title, copy.has_changes) == ("A changed headline", True)
     assert list(copy.sections.values_list("body", flat=True)) == ["The live body text."]
+    assert reload(live).title == "The live headline"
+    assert desk.get(change_url(live))["Location"] == change_url(copy)
 
 
 def edit_working_copy(desk, story, **overrides):
-    desk.get(change_url(story))
-    copy = Explainer.objects.get(draft_of=story)
-    form = desk.get(change_url(copy))
-    response = desk.post(change_url(copy), admin_form_data(form, **overrides))
+    """Open the story as an editor would (its working copy, if it has one) and save it."""
+    form = desk.get(change_url(story), follow=True)
+    url = form.redirect_chain[-1][0] if form.redirect_chain else change_url(story)
+    response = desk.post(url, admin_form_data(form, **overrides))
     assert response.status_code == 302, response.context["adminform"].form.errors
-    return copy
+    return Explainer.objects.get(draft_of=story)
 
 
 def test_saving_the_working_copy_changes_nothing_readers_see(client, desk, live):
@@ -319,7 +341,7 @@ def test_saving_the_working_copy_changes_nothing_readers_see(client, desk, live)
     assert reload(live).title == "The live headline"
 
 
-def test_publishing_the_working_copy_shows_the_changes_and_removes_the_copy(client, desk, live):
+def test_publishing_the_working_copy_shows_the_changes_and_keeps_the_copy(client, desk, live):
     copy = edit_working_copy(
         desk, live, title="A brand new headline", **{"sections-0-body": "Rewritten body text."}
     )
@@ -327,8 +349,9 @@ def test_publishing_the_working_copy_shows_the_changes_and_removes_the_copy(clie
     response = desk.post(workflow_url(copy, "publish"))
 
     assert response.status_code == 302
-    assert response["Location"] == change_url(live)
-    assert not Explainer.objects.filter(pk=copy.pk).exists()
+    assert response["Location"] == change_url(copy)  # the editor's page still exists
+    assert reload(copy).has_changes is False
+    assert reload(copy).title == reload(live).title == "A brand new headline"
     page = client.get(live.get_absolute_url()).content.decode()
     assert "A brand new headline" in page
     assert "Rewritten body text." in page
@@ -349,13 +372,14 @@ def test_publishing_changes_keeps_the_original_publication_date_and_marks_it_upd
     assert "updated-marker" in client.get(live.get_absolute_url()).content.decode()
 
 
-def test_discarding_the_working_copy_removes_it_and_keeps_the_public_version(client, desk, live):
+def test_discarding_the_working_copy_resets_it_and_keeps_the_public_version(client, desk, live):
     copy = edit_working_copy(desk, live, title="A brand new headline")
 
     response = desk.post(workflow_url(copy, "discard"))
 
     assert response.status_code == 302
-    assert not Explainer.objects.filter(draft_of=live).exists()
+    assert response["Location"] == change_url(copy)
+    assert (reload(copy).title, reload(copy).has_changes) == ("The live headline", False)
     assert reload(live).title == "The live headline"
     assert "The live headline" in client.get(live.get_absolute_url()).content.decode()
 
@@ -437,3 +461,32 @@ def test_an_empty_correction_is_refused(desk, live):
     desk.post(workflow_url(live, "correct"), {"kind": "correction", "text": "   "})
 
     assert not Correction.objects.filter(explainer=live).exists()
+
+
+@pytest.mark.parametrize(
+    ("typed", "says"),
+    [
+        ("2026-13-45T99:99", "is not a real date and time"),
+        ("9999-12-31T09:00", "within the next ten years"),
+        ("0001-01-01T00:00", "must be in the future"),
+        ("tomorrow", "Give the publication time"),
+        ("", "Give the publication time"),
+    ],
+)
+def test_a_scheduling_time_that_cannot_be_is_refused_with_a_message(desk, draft, typed, says):
+    response = desk.post(workflow_url(draft, "schedule"), {"publish_at": typed}, follow=True)
+
+    assert response.status_code == 200
+    assert any(says in str(message) for message in response.context["messages"])
+    assert reload(draft).status == Explainer.Status.DRAFT
+
+
+def test_the_changelist_year_drill_down_works_with_the_furthest_schedule_allowed(desk, draft):
+    far = timezone.localtime(timezone.now() + datetime.timedelta(days=3650)).replace(microsecond=0)
+    desk.post(workflow_url(draft, "schedule"), {"publish_at": f"{far:%Y-%m-%dT%H:%M}"})
+    assert reload(draft).is_scheduled
+
+    response = desk.get(changelist_url(), {"published_at__year": str(far.year)})
+
+    assert response.status_code == 200
+    assert desk.get(changelist_url()).status_code == 200

@@ -16,6 +16,7 @@ from explainers import caching, publishing
 from explainers import views as explainer_views
 from explainers.models import Explainer
 from newsroom.core import pagecache
+from tests import factories
 from tests.factories import (
     ClaimFactory,
     ExplainerFactory,
@@ -373,3 +374,24 @@ def test_a_miss_costs_only_the_views_own_queries(
         response = client.get(url)
 
     assert response["X-Page-Cache"] == "miss"
+
+
+def test_deleting_a_story_in_the_admin_clears_its_cached_pages(
+    client, client_for, page_cache, site, django_capture_on_commit_callbacks
+):
+    story = site["story"]
+    urls = [story.get_absolute_url(), reverse("home"), reverse("feeds:latest")]
+    for url in urls:
+        assert b"Version one" in client.get(url).content
+        assert client.get(url)["X-Page-Cache"] == "hit"
+    admin = factories.UserFactory(username="root", is_staff=True, is_superuser=True)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(admin).post(
+            reverse("admin:explainers_explainer_delete", args=[story.pk]), {"post": "yes"}
+        )
+
+    assert response.status_code == 302
+    assert client.get(story.get_absolute_url()).status_code == 404
+    for url in urls[1:]:
+        assert b"Version one" not in client.get(url).content, url

@@ -14,6 +14,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from claims import views as claim_views
+from explainers import publishing
 from explainers import views as explainer_views
 from explainers.models import Explainer
 from explainers.views import preview_token
@@ -502,3 +503,46 @@ def test_card_check_would_catch_a_leak(client):
         reverse("claims:oembed") + f"?url=http://testserver{world.own_claim.get_absolute_url()}"
     )
     assert MARKER in oembed.json()["title"]
+
+
+# Taken down after readers saw it, with the page cache on ----------------------------------------
+
+TAKE_DOWNS = {
+    "unpublished": lambda story, by: publishing.unpublish(story, by=by),
+    "archived": lambda story, by: publishing.archive(story, by=by),
+    "deleted": lambda story, by: publishing.delete(story, by=by),
+}
+
+
+@pytest.mark.parametrize("take_down", TAKE_DOWNS.values(), ids=TAKE_DOWNS.keys())
+def test_a_story_taken_down_leaves_no_cached_page_behind(
+    client, editor, page_cache, django_capture_on_commit_callbacks, take_down
+):
+    world = build_world({"status": Explainer.Status.PUBLISHED, "published_at": timezone.now()})
+    routes = [(name, build(world), must_404) for name, build, must_404 in PUBLIC_ROUTES]
+    seen = [url for _, url, _ in routes if MARKER.encode() in client.get(url).content]
+    assert len(seen) > 10  # the story was public, and its pages are cached now
+    assert client.get(world.hidden.get_absolute_url())["X-Page-Cache"] == "hit"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        take_down(world.hidden, editor)
+
+    for name, url, must_404 in routes:
+        response = client.get(url)
+        if must_404 is True:
+            assert response.status_code == 404, f"{name} still exists ({url})"
+        else:
+            assert response.status_code in expected_statuses(must_404), name
+        assert MARKER.encode() not in response.content, f"{name} still shows the story ({url})"
+
+
+def test_the_take_down_check_would_catch_a_cache_that_kept_the_page(
+    client, editor, page_cache, django_capture_on_commit_callbacks
+):
+    world = build_world({"status": Explainer.Status.PUBLISHED, "published_at": timezone.now()})
+    url = world.hidden.get_absolute_url()
+    client.get(url)
+
+    publishing.unpublish(world.hidden, by=editor)  # its refresh never runs: nothing commits
+
+    assert MARKER.encode() in client.get(url).content
