@@ -228,12 +228,17 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": (BASE_DIR / "newsroom" / "api_description.md").read_text(encoding="utf-8"),
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
+    "SERVE_INCLUDE_SCHEMA": False,  # the schema documents the API, not itself
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SWAGGER_UI_SETTINGS": {"persistAuthorization": True, "displayOperationId": False},
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "newsroom.core.api.require_query_values",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "ExplainerKindEnum": "explainers.models.Explainer.Kind",
         "SourceKindEnum": "claims.models.Source.Kind",

@@ -59,6 +59,11 @@ class FilterBackend(DjangoFilterBackend):
                     for name in unknown
                 }
             )
+        empty = sorted(name for name, values in request.query_params.lists() if "" in values)
+        if empty:  # "?updated_since=" would otherwise mean no filter at all, silently
+            raise exceptions.ValidationError(
+                {name: ["Give a value, or leave the parameter out."] for name in empty}
+            )
         filterset = self.get_filterset(request, queryset, view)
         if filterset is None:
             return queryset
@@ -121,7 +126,10 @@ class CursorPagination(pagination.CursorPagination):
     page_size = 20
     max_page_size = 100
     page_size_query_param = "page_size"
-    cursor_query_description = "The `next` or `previous` link's cursor; do not build it yourself."
+    cursor_query_description = (
+        "The `next` or `previous` link's cursor, as given: an opaque string. Any other value is "
+        "refused with 400."
+    )
     page_size_query_description = f"Items per page, 1 to {max_page_size} (default {page_size})."
 
     def get_page_size(self, request):
@@ -351,3 +359,18 @@ def search_q(fields: list[str], text: str):
             any_field |= Q(**{f"{field}__icontains": word})
         query &= any_field
     return query
+
+
+# --- The schema says what the API does ---------------------------------------------------------
+
+
+def require_query_values(result, generator, request, public):
+    """drf-spectacular postprocessing hook: every query parameter takes a value (``minLength``
+    1 for strings): an empty one is refused with 400 (``FilterBackend``), and the schema says so."""
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                schema = parameter.get("schema", {})
+                if parameter.get("in") == "query" and schema.get("type") == "string":
+                    schema.setdefault("minLength", 1)
+    return result

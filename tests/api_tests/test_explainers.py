@@ -200,6 +200,11 @@ def test_updated_since_includes_stories_whose_facts_changed(api_client, statisti
         ({"cursor": "not-a-cursor"}, "cursor"),
         ({"status": "draft"}, "status"),  # never a filter: only published stories exist here
         ({"topics": "ukraine"}, "topics"),  # a typo is not silently ignored
+        # empty: not "no filter", silently (found by schemathesis)
+        ({"updated_since": ""}, "updated_since"),
+        ({"published_after": ""}, "published_after"),
+        ({"cursor": ""}, "cursor"),
+        ({"q": ""}, "q"),
     ],
 )
 def test_invalid_parameter_gets_400_naming_it(api_client, params, parameter):

@@ -231,3 +231,20 @@ def test_the_explainers_list_by_an_unknown_fact_is_empty_not_everything(api_clie
     publish_with(quote)
     assert slugs(api_client.get("/api/v1/explainers/?quote=no-such-quote")) == []
     assert len(slugs(api_client.get(f"/api/v1/explainers/?quote={quote.slug}"))) == 1
+
+
+@pytest.mark.parametrize(
+    ("path", "parameter"),
+    [
+        ("claims", "claimed_before"),
+        ("claims", "updated_since"),
+        ("quotes", "said_after"),
+        ("sources", "published_before"),
+        ("people", "q"),
+    ],
+)
+def test_an_empty_parameter_is_refused_not_ignored(api_client, path, parameter):
+    response = api_client.get(f"/api/v1/{path}/", {parameter: ""})
+
+    assert response.status_code == 400
+    assert response.json()["errors"] == {parameter: ["Give a value, or leave the parameter out."]}

@@ -64,3 +64,21 @@ def test_schema_says_lists_link_to_a_facts_stories_and_its_own_endpoint_lists_th
     assert {"used_in", "used_in_count", "used_in_url"} <= set(own["required"])
     names = {p["name"] for p in schema["paths"]["/api/v1/explainers/"]["get"]["parameters"]}
     assert {"quote", "statistic", "claim"} <= names
+
+
+def test_schema_says_every_query_parameter_takes_a_value_and_the_cursor_is_opaque(schema):
+    parameters = [
+        parameter
+        for operations in schema["paths"].values()
+        for operation in operations.values()
+        for parameter in operation.get("parameters", [])
+        if parameter["in"] == "query"
+    ]
+    strings = [p for p in parameters if p["schema"].get("type") == "string"]
+    assert len(strings) > 20
+    assert all(p["schema"].get("minLength") == 1 for p in strings), [
+        p["name"] for p in strings if p["schema"].get("minLength") != 1
+    ]
+    cursor = next(p for p in parameters if p["name"] == "cursor")
+    assert "opaque" in cursor["description"] and "400" in cursor["description"]
+    assert "/api/v1/schema/" not in schema["paths"]
