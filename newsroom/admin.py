@@ -7,7 +7,7 @@ from rest_framework_api_key.models import APIKey
 from .api_auth import pending_usage
 from .core import audit
 from .core.versioning import VersionedAdmin, bump_version
-from .models import AuditEntry, PartnerKey, forget_keys
+from .models import AuditEntry, CspReport, PartnerKey, forget_keys
 
 
 @admin.register(AuditEntry)
@@ -98,3 +98,24 @@ class PartnerKeyAdmin(VersionedAdmin, APIKeyModelAdmin):
         self.message_user(
             request, f"Revoked {count} key(s) at {timezone.localtime():%H:%M}.", messages.WARNING
         )
+
+
+@admin.register(CspReport)
+class CspReportAdmin(admin.ModelAdmin):
+    """Read-only: what browsers reported, for administrators to find a policy that blocks too
+    much (or an injection it stopped)."""
+
+    list_display = ["last_seen", "directive", "blocked_uri", "document_uri", "count", "first_seen"]
+    list_filter = ["directive", "disposition"]
+    search_fields = ["blocked_uri", "document_uri", "source_file", "sample"]
+    readonly_fields = [
+        "directive", "blocked_uri", "document_uri", "source_file", "line", "sample",
+        "disposition", "count", "first_seen", "last_seen",
+    ]  # fmt: skip
+    date_hierarchy = "last_seen"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -15,6 +15,7 @@ API_PREFIX = "/api/"
 # Fact-card embeds (the web branch's /embed/ views) are meant to be framed by partner sites.
 EMBED_PREFIX = "/embed/"
 ADMIN_PREFIX = "/admin/"
+CSP_REPORTS = "/csp-report/"
 
 
 class ContentSecurityPolicyMiddleware(CSPMiddleware):
@@ -24,6 +25,12 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
     - ``/admin/``: inline ``style`` attributes, which Django's admin templates and widgets use.
       Scripts stay ``'self'`` only there too.
     """
+
+    def process_response(self, request, response):
+        response = super().process_response(request, response)
+        if "Content-Security-Policy" in response:  # where "report-to csp" sends reports
+            response["Reporting-Endpoints"] = f'csp="{request.build_absolute_uri(CSP_REPORTS)}"'
+        return response
 
     def get_policy_parts(self, request, response, report_only=False) -> PolicyParts:
         parts = super().get_policy_parts(request, response, report_only=report_only)

@@ -52,3 +52,28 @@ def key_cache_name(prefix: str) -> str:
 
 def forget_keys(prefixes) -> None:
     cache.delete_many([key_cache_name(prefix) for prefix in prefixes])
+
+
+class CspReport(models.Model):
+    """Content Security Policy violations browsers reported (``newsroom/csp_reports.py``), one
+    row per kind: the same violation again only counts up, so a flood cannot fill the table."""
+
+    fingerprint = models.CharField(max_length=64, unique=True, editable=False)
+    directive = models.CharField(max_length=100)
+    blocked_uri = models.CharField("blocked", max_length=500, blank=True)
+    document_uri = models.CharField("page", max_length=500, blank=True)
+    source_file = models.CharField(max_length=500, blank=True)
+    line = models.PositiveIntegerField(null=True, blank=True)
+    sample = models.CharField(max_length=300, blank=True)
+    disposition = models.CharField(max_length=20, blank=True, help_text="enforce or report")
+    count = models.PositiveIntegerField(default=1)
+    first_seen = models.DateTimeField(auto_now_add=True)
+    last_seen = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        ordering = ["-last_seen"]
+        verbose_name = "CSP violation report"
+        verbose_name_plural = "CSP violation reports"
+
+    def __str__(self):
+        return f"{self.directive}: {self.blocked_uri or 'inline'} on {self.document_uri}"

@@ -284,8 +284,13 @@ CONTENT_SECURITY_POLICY = {
         "base-uri": ["'self'"],
         "form-action": ["'self'"],
         "frame-ancestors": ["'none'"],
+        # Browsers report violations to us (newsroom/csp_reports.py); the admin lists them.
+        "report-uri": ["/csp-report/"],
+        "report-to": "csp",
     },
 }
+# How many CSP violation reports one address may send a minute (more get 429).
+NEWSROOM_CSP_REPORTS_PER_MINUTE = int(os.environ.get("NEWSROOM_CSP_REPORTS_PER_MINUTE", "60"))
 
 # Uploaded images (explainers.validators): real raster images of bounded size, never SVG.
 NEWSROOM_MAX_IMAGE_BYTES = int(os.environ.get("NEWSROOM_MAX_IMAGE_BYTES", str(10 * 1024 * 1024)))

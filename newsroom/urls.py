@@ -7,7 +7,7 @@ from claims.sitemaps import ClaimSitemap, QuoteSitemap, StatisticSitemap
 from explainers.feeds import LatestExplainersFeed, TopicFeed
 from explainers.sitemaps import ExplainerSitemap, HomeSitemap, TopicSitemap
 
-from . import views
+from . import csp_reports, views
 from .core.pagecache import cache_public_page as cached
 from .core.pagecache import lists_and_facts_tags, lists_tags
 
@@ -32,6 +32,7 @@ feed_patterns = [
 urlpatterns = [
     path("", cached(lists_tags)(views.home), name="home"),
     path("healthz/", views.health, name="health"),
+    path("csp-report/", csp_reports.receive, name="csp_report"),
     path("search/", cached(lists_and_facts_tags)(views.search), name="search"),
     path("robots.txt", views.robots_txt, name="robots"),
     path(
