@@ -10,6 +10,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 
 from newsroom.core import usage, workflow
+from newsroom.core.adminlists import DateSafeChangeListAdmin
 from newsroom.core.versioning import VersionedForm
 from newsroom.core.workflow import WorkflowAdmin
 
@@ -167,7 +168,9 @@ class PersonAdmin(WorkflowAdmin, RefuseDeletingWhatStoriesUse, admin.ModelAdmin)
 
 
 @admin.register(Source)
-class SourceAdmin(WorkflowAdmin, RefuseDeletingWhatStoriesUse, admin.ModelAdmin):
+class SourceAdmin(
+    DateSafeChangeListAdmin, WorkflowAdmin, RefuseDeletingWhatStoriesUse, admin.ModelAdmin
+):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["title", "publisher", "kind", "published_on"]
     list_filter = ["kind", "publisher"]

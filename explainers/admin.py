@@ -15,6 +15,7 @@ from django.utils.html import format_html
 
 from claims.admin import RefuseDeletingWhatStoriesUse
 from claims.models import Claim, Quote, Statistic
+from newsroom.core.adminlists import DateSafeChangeListAdmin
 from newsroom.core.versioning import VersionedAdmin, VersionedForm, conflict_message
 from newsroom.core.workflow import WorkflowAdmin, require
 
@@ -224,7 +225,7 @@ class RevisionCompareForm(forms.Form):
 
 
 @admin.register(Explainer)
-class ExplainerAdmin(admin.ModelAdmin):
+class ExplainerAdmin(DateSafeChangeListAdmin, admin.ModelAdmin):
     form = ExplainerForm
     list_display = ["title", "kind", "status_column", "published_at", "topic_list", "updated_at"]
     list_filter = ["status", "kind", "topics", UsesBlockFilter]
@@ -444,7 +445,8 @@ class ExplainerAdmin(admin.ModelAdmin):
     def block_search_view(self, request):
         if not (self.has_change_permission(request) or self.has_add_permission(request)):
             raise PermissionDenied
-        term = request.GET.get("term", "").strip()[:100]
+        # Control characters (NUL, which PostgreSQL refuses, among them) match nothing anyway.
+        term = "".join(ch for ch in request.GET.get("term", "") if ch.isprintable()).strip()[:100]
         return JsonResponse({"results": search_blocks(term), "pagination": {"more": False}})
 
     WORKFLOW_VERBS = {

@@ -472,12 +472,18 @@ def restore(revision: Revision, *, by) -> Explainer:
 # --- Public notes and facts that stay true ------------------------------------------------------
 
 
+def _refuse_null_characters(text: str) -> None:
+    if "\x00" in text:
+        raise ValidationError("The note holds a null character (often from a paste); remove it.")
+
+
 @transaction.atomic
 def add_correction(
     explainer: Explainer, *, kind: str, text: str, by, automatic: bool = False
 ) -> Correction:
     if not automatic:
         _require(by, "explainers.correct_explainer", "You cannot add public notes to explainers.")
+    _refuse_null_characters(text)
     story = explainer.story
     pagecache.changing(story)  # readers' cached pages go stale on commit
     note = Correction(
@@ -502,6 +508,8 @@ def edit_correction(note: Correction, *, by, **changes) -> Correction:
     if stored.automatic:
         raise ValidationError("Notes the system wrote for a changed figure cannot be edited.")
     for name, value in changes.items():
+        if isinstance(value, str):
+            _refuse_null_characters(value)
         setattr(note, name, value.strip() if isinstance(value, str) else value)
     pagecache.changing(stored.explainer, note.explainer)  # on commit, both if it moved
     note.full_clean()

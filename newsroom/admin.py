@@ -6,12 +6,13 @@ from rest_framework_api_key.models import APIKey
 
 from .api_auth import pending_usage
 from .core import audit
+from .core.adminlists import DateSafeChangeListAdmin
 from .core.versioning import VersionedAdmin, bump_version
 from .models import AuditEntry, CspReport, PartnerKey, forget_keys
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(DateSafeChangeListAdmin, admin.ModelAdmin):
     """Read-only: the trail is written by the workflow, never edited by hand."""
 
     list_display = ["created_at", "actor", "action", "content_type", "object_repr", "message"]
@@ -101,7 +102,7 @@ class PartnerKeyAdmin(VersionedAdmin, APIKeyModelAdmin):
 
 
 @admin.register(CspReport)
-class CspReportAdmin(admin.ModelAdmin):
+class CspReportAdmin(DateSafeChangeListAdmin, admin.ModelAdmin):
     """Read-only: what browsers reported, for administrators to find a policy that blocks too
     much (or an injection it stopped)."""
 

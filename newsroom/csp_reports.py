@@ -86,7 +86,7 @@ def _reports(data) -> list[dict]:
 
 
 def _text(value, limit: int) -> str:
-    return value[:limit] if isinstance(value, str) else ""
+    return value.replace("\x00", "")[:limit] if isinstance(value, str) else ""
 
 
 def _store(report: dict) -> None:

@@ -75,3 +75,24 @@ class DatabaseUnavailableMiddleware:
         response["Retry-After"] = str(self.RETRY_AFTER_SECONDS)
         add_never_cache_headers(response)
         return response
+
+
+class AdminNullCharactersMiddleware:
+    """An admin address whose query string holds a NUL character is answered 400: the admin
+    passes list filters (``?status__exact=``) to the database as they come, and PostgreSQL
+    refuses NUL in text (a 500). Only addresses: forms check their own fields, keeping what was
+    typed. Public pages and the API validate their parameters themselves."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        query = request.META.get("QUERY_STRING", "")
+        if ("%00" in query or "\x00" in query) and request.path_info.startswith(ADMIN_PREFIX):
+            return HttpResponse(
+                "This address holds a null character, which no list or search takes. Go back "
+                "and try again without it.",
+                status=400,
+                content_type="text/plain; charset=utf-8",
+            )
+        return self.get_response(request)
