@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 
 AXE := var/node/node_modules/axe-core/axe.min.js
 
-.PHONY: run test browser-test install migrate seed demo-editor check serve deploy-check clean
+.PHONY: run test browser-test race-test install migrate seed demo-editor check serve deploy-check clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -47,6 +47,11 @@ browser-test: install $(AXE)
 	# Two runs: each suite starts its own Playwright session, and one process holds only one.
 	NEWSROOM_REQUIRE_BROWSER=1 $(PY) -m pytest -m browser tests/browser $(PYTEST_ARGS)
 	NEWSROOM_REQUIRE_BROWSER=1 $(PY) -m pytest -m browser --ignore=tests/browser $(PYTEST_ARGS)
+
+# Real races against a live server (two editors saving at once, many times over); PostgreSQL
+# only: run with DATABASE_URL set. NEWSROOM_RACE_PAIRS races a model (200 by default).
+race-test: install
+	$(PY) -m pytest -m concurrency tests/concurrency $(PYTEST_ARGS)
 
 check: install
 	$(PY) manage.py check

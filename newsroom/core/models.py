@@ -34,7 +34,7 @@ class AuditEntry(models.Model):
     )
     action = models.CharField(max_length=16, choices=Action.choices)
     content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
-    object_id = models.CharField(max_length=64)
+    object_id = models.CharField(max_length=200)  # partner keys' ids are 100+ characters
     object_repr = models.CharField("object", max_length=300)
     target = GenericForeignKey("content_type", "object_id")
     message = models.TextField(blank=True)
