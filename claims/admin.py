@@ -5,6 +5,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce, TruncDate
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -15,7 +16,18 @@ from newsroom.core.versioning import VersionedForm
 from newsroom.core.workflow import WorkflowAdmin
 
 from . import publishing
-from .models import Claim, ClaimSource, Person, Quote, Rating, Source, Statistic, StatisticValue
+from .models import (
+    Claim,
+    ClaimRating,
+    ClaimSource,
+    Person,
+    PersonRole,
+    Quote,
+    Rating,
+    Source,
+    Statistic,
+    StatisticValue,
+)
 
 
 class RefuseDeletingWhatStoriesUse:
@@ -153,8 +165,18 @@ def needs_review_view(request):
     return TemplateResponse(request, "admin/claims/needs_review.html", context)
 
 
+class PersonRoleInline(admin.TabularInline):
+    model = PersonRole
+    extra = 1
+    fields = ["title", "organisation", "name_as_used", "starts_on", "ends_on"]
+    verbose_name_plural = (
+        "roles over time (a quote shows the role of its day; leave unknown dates empty)"
+    )
+
+
 @admin.register(Person)
 class PersonAdmin(WorkflowAdmin, RefuseDeletingWhatStoriesUse, admin.ModelAdmin):
+    inlines = [PersonRoleInline]
     list_display = ["name", "role", "affiliation", "quote_count"]
     search_fields = ["name", "role", "affiliation"]
     prepopulated_fields = {"slug": ["name"]}
@@ -199,10 +221,23 @@ class QuoteAdmin(FactBlockAdmin):
     autocomplete_fields = ["speaker", "source"]
     prepopulated_fields = {"slug": ["text"]}
     fieldsets = [
-        (None, {"fields": ["text", "speaker", "said_on", "context", "source", "slug"]}),
+        (None, {"fields": ["text", "is_partial", "speaker", "role", "slug"]}),
+        (
+            "Where and when it was said",
+            {
+                "fields": [("said_on", "said_on_precision"), "medium", "context", "source", "url"],
+                "description": "Give only what the source says: leave a date, a role or a "
+                "link empty when it does not say, and the page will say so.",
+            },
+        ),
         FactBlockAdmin.review_fieldset,
         FactBlockAdmin.usage_fieldset,
     ]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "role":
+            kwargs["queryset"] = PersonRole.objects.select_related("person")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_urls(self):
         return [
@@ -218,28 +253,89 @@ class QuoteAdmin(FactBlockAdmin):
 class StatisticValueForm(forms.ModelForm):
     class Meta:
         model = StatisticValue
-        fields = ["value", "as_of", "period", "note"]
+        fields = [
+            "value", "qualifier", "as_of", "period_start", "period_end", "source", "note",
+            "revises", "revision_kind", "correction_note",
+        ]  # fmt: skip
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, statistic=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.statistic = statistic
         if self.instance.pk and "value" not in self.data:
             # 50271, not 50271.0000
             self.initial["value"] = format(self.instance.value.normalize(), "f")
+        if "revises" in self.fields:
+            revisable = StatisticValue.objects.filter(revised_by__isnull=True).select_related(
+                "statistic"
+            )
+            self.fields["revises"].queryset = (
+                revisable.filter(statistic=statistic)
+                if statistic is not None and statistic.pk
+                else revisable.none()
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        as_of, revises = cleaned.get("as_of"), cleaned.get("revises")
+        statistic = self.statistic
+        if (
+            not self.instance.pk
+            and as_of
+            and revises is None
+            and statistic is not None
+            and statistic.pk
+            and statistic.values.filter(as_of=as_of, revises__isnull=True).exists()
+        ):
+            self.add_error(
+                "as_of",
+                f"This figure already has a value for {as_of:%-d %B %Y}; values are never "
+                "overwritten. To correct it or record the source's revision, choose it under "
+                "“Correcting or revising an earlier value”.",
+            )
+        return cleaned
 
 
-class StatisticValueInline(admin.TabularInline):
-    """Values are added, never edited or removed: the history is the record."""
+class StatisticValueFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        seen = set()
+        for form in self.forms:
+            if not form.has_changed() or form.instance.pk or not hasattr(form, "cleaned_data"):
+                continue
+            as_of = form.cleaned_data.get("as_of")
+            if as_of and form.cleaned_data.get("revises") is None:
+                if as_of in seen:
+                    form.add_error("as_of", "Two new values cannot have the same date.")
+                seen.add(as_of)
+
+
+class StatisticValueInline(admin.StackedInline):
+    """Values are added, never edited or removed: the history is the record. A wrong value is
+    corrected, and an official revision recorded, by a new value that revises it."""
 
     model = StatisticValue
     form = StatisticValueForm
+    formset = StatisticValueFormSet
     extra = 1
-    fields = ["value", "as_of", "period", "note"]
+    fieldsets = [
+        (None, {"fields": [("value", "qualifier"), ("as_of", "period_start", "period_end")]}),
+        (None, {"fields": ["source", "note"]}),
+        (
+            "Correcting or revising an earlier value",
+            {"fields": [("revises", "revision_kind"), "correction_note"], "classes": ["collapse"]},
+        ),
+    ]
+    autocomplete_fields = ["source"]
     can_delete = False
     verbose_name = "value"
-    verbose_name_plural = "values (newest first; add a new one, old values are kept as history)"
+    verbose_name_plural = "values (add a new one; old values are kept as history)"
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("statistic")
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("statistic", "source", "revises__statistic")
+        )
 
     def has_change_permission(self, request, obj=None):
         return False
@@ -256,31 +352,36 @@ class StatisticAdmin(FactBlockAdmin):
     inlines = [StatisticValueInline]
     fieldsets = [
         (None, {"fields": ["label", "source", "slug"]}),
-        ("How it is shown", {"fields": ["prefix", "unit", "display", "qualifier"]}),
+        ("How it is shown", {"fields": ["prefix", "unit", "display"]}),
         ("Method", {"fields": ["methodology"], "classes": ["collapse"]}),
         FactBlockAdmin.review_fieldset,
         FactBlockAdmin.usage_fieldset,
     ]
 
+    def get_formset_kwargs(self, request, obj, inline, prefix):
+        kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
+        if isinstance(inline, StatisticValueInline):  # a value may revise only this one's
+            kwargs["form_kwargs"] = {"statistic": obj}
+        return kwargs
+
     def save_formset(self, request, form, formset, change):
         if formset.model is not StatisticValue:
             return super().save_formset(request, form, formset, change)
-        new_values = sorted(formset.save(commit=False), key=lambda value: value.as_of)
+        new_values = sorted(formset.save(commit=False), key=StatisticValue.sort_key)
         for value in new_values:
             _, replies = publishing.add_value(
                 form.instance,
-                value=value.value,
-                as_of=value.as_of,
-                period=value.period,
-                note=value.note,
                 by=request.user,
+                **{name: getattr(value, name) for name in publishing.VALUE_FIELDS},
             )
             for reply in replies:
                 self.message_user(request, reply, messages.SUCCESS)
         formset.new_objects = new_values
 
     def get_queryset(self, request):
-        latest = StatisticValue.objects.filter(statistic=OuterRef("pk")).order_by("-as_of")
+        latest = StatisticValue.objects.filter(
+            statistic=OuterRef("pk"), revised_by__isnull=True
+        ).order_by(Coalesce("as_of", "period_end", TruncDate("recorded_at")).desc(), "-recorded_at")
         return (
             super()
             .get_queryset(request)
@@ -301,13 +402,52 @@ class StatisticAdmin(FactBlockAdmin):
         return obj.current_as_of
 
 
+class EvidenceFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        """A verdict of our own needs evidence beyond where the claim was made."""
+        super().clean()
+        claim = self.instance
+        for name in ("verdict_by", "made_in", "verdict_source"):  # as typed in the claim's form
+            value = self.data.get(name, "")
+            setattr(claim, f"{name}_id" if name != "verdict_by" else name, value or None)
+        claim.verdict_by = claim.verdict_by or ""
+        evidence = [
+            form.cleaned_data.get("source")
+            for form in self.forms
+            if getattr(form, "cleaned_data", None) and not form.cleaned_data.get("DELETE")
+        ]
+        problem = claim.evidence_problem(evidence)
+        if problem:
+            raise forms.ValidationError(problem)
+
+
 class ClaimSourceInline(admin.TabularInline):
     model = ClaimSource
+    formset = EvidenceFormSet
     autocomplete_fields = ["source"]
     extra = 1
+    verbose_name = "source of evidence"
+    verbose_name_plural = "evidence for the verdict"
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("source")
+
+
+class ClaimRatingInline(admin.TabularInline):
+    """Every verdict the claim has had: written by the workflow, never edited."""
+
+    model = ClaimRating
+    fields = ["rated_at", "rating", "verdict_by", "rated_by", "explanation"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name_plural = "verdicts so far (newest first)"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("rating", "rated_by")
 
 
 @admin.register(Claim)
@@ -316,12 +456,13 @@ class ClaimAdmin(FactBlockAdmin):
     list_select_related = ["claimant", "rating"]
     list_filter = ["rating", ("claimant", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["text", "slug", "claimant__name", "claimant_name", "explanation"]
-    autocomplete_fields = ["claimant"]
-    inlines = [ClaimSourceInline]
+    autocomplete_fields = ["claimant", "made_in", "verdict_source"]
+    inlines = [ClaimSourceInline, ClaimRatingInline]
     prepopulated_fields = {"slug": ["text"]}
     fieldsets = [
-        (None, {"fields": ["text", ("claimant", "claimant_name"), "claimed_on", "slug"]}),
-        ("Verdict", {"fields": ["rating", "explanation"]}),
+        (None, {"fields": ["text", ("claimant", "claimant_name"), "slug"]}),
+        ("Where and how it was made", {"fields": ["claimed_on", "made_in", "medium"]}),
+        ("Verdict", {"fields": ["rating", "explanation", "verdict_by", "verdict_source"]}),
         FactBlockAdmin.review_fieldset,
         FactBlockAdmin.usage_fieldset,
     ]

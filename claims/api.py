@@ -73,7 +73,7 @@ class QuoteViewSet(FactViewSet):
     filterset_class = filters.QuoteFilter
 
     def facts(self):
-        return Quote.objects.public().select_related("speaker", "source")
+        return Quote.objects.public().for_cards()
 
     def related_times(self, quote):
         return [quote.speaker.updated_at, quote.source.updated_at if quote.source else None]
@@ -86,7 +86,7 @@ class StatisticViewSet(FactViewSet):
     filterset_class = filters.StatisticFilter
 
     def facts(self):
-        return Statistic.objects.public().select_related("source").prefetch_related("values")
+        return Statistic.objects.public().for_cards()
 
     def related_times(self, statistic):
         return [statistic.source.updated_at, *(v.recorded_at for v in statistic.history)]
@@ -99,9 +99,7 @@ class ClaimViewSet(FactViewSet):
     filterset_class = filters.ClaimFilter
 
     def facts(self):
-        return (
-            Claim.objects.public().select_related("rating", "claimant").prefetch_related("sources")
-        )
+        return Claim.objects.public().for_cards()
 
     def related_times(self, claim):
         claimant = claim.claimant.updated_at if claim.claimant else None

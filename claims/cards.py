@@ -39,22 +39,39 @@ def _time(day) -> SafeString:
     return format_html('<time datetime="{}">{}</time>', date(day, ISO_DATE), date(day, LONG_DATE))
 
 
-def quote_card(quote, *, on_fact_page: bool = False) -> SafeString:
-    speaker, source = quote.speaker, quote.source
-    role = (
-        format_html('<span class="card__role">, {}</span>', speaker.description)
-        if speaker.description
-        else ""
-    )
-    meta = [capfirst(quote.context) if quote.context else ""]
-    if quote.said_on:
-        meta.append(_join(", " if quote.context else "", _time(quote.said_on)))
-    if source:
-        meta.append(
-            format_html(
-                ' · Source: <a href="{}">{}</a>', source.get_absolute_url(), source.publisher
-            )
+def _said_on(quote) -> SafeString:
+    """The quote's date as precisely as the source gives it, or that it does not."""
+    if quote.said_on is None:
+        return mark_safe('<span class="unknown">date not given</span>')
+    if quote.said_on_precision != "day":
+        return format_html(
+            '<time datetime="{}">{}</time>',
+            date(quote.said_on, "Y" if quote.said_on_precision == "year" else "Y-m"),
+            quote.said_on_display,
         )
+    return _time(quote.said_on)
+
+
+def _source_link(source) -> SafeString:
+    if source is None:
+        return mark_safe('<span class="unknown">source not given</span>')
+    return format_html('<a href="{}">{}</a>', source.get_absolute_url(), source.publisher)
+
+
+def quote_card(quote, *, on_fact_page: bool = False) -> SafeString:
+    """A quote with who said it, as what (the role of its day, never today's for an old quote),
+    how, when and where from, each said to be unknown when the source does not give it."""
+    speaker, role = quote.speaker, quote.role_at_the_time
+    role_text = format_html('<span class="card__role">, {}</span>', role) if role else ""
+    how = [capfirst(quote.get_medium_display()) if quote.medium else "", quote.context]
+    meta = _join(
+        format_html("{} · ", capfirst(" ".join(part for part in how if part))) if any(how) else "",
+        _said_on(quote),
+        format_html(" · Source: {}", _source_link(quote.source)),
+        mark_safe(' · <span class="card__partial">partial quote</span>')
+        if quote.is_partial
+        else "",
+    )
     more = (
         ""
         if on_fact_page
@@ -70,17 +87,17 @@ def quote_card(quote, *, on_fact_page: bool = False) -> SafeString:
         '    <span><span class="card__who">{}</span>{}</span>\n'
         '    <span class="card__meta">{}</span>\n    {}\n  </figcaption>\n</figure>\n',
         linebreaks_filter(quote.text, autoescape=True),
-        speaker.name,
-        role,
-        _join(*(format_html("{}", piece) for piece in meta)),
+        quote.speaker_name,
+        role_text,
+        meta,
         more,
     )
 
 
 def said_inline(quote) -> SafeString:
-    title = quote.speaker.name
-    if quote.said_on:
-        title += f", {date(quote.said_on, LONG_DATE)}"
+    role = quote.role_at_the_time
+    title = quote.speaker_name + (f", {role}" if role else "")
+    title += f", {quote.said_on_display}" if quote.said_on else ", date not given"
     if quote.source:
         title += f". Source: {quote.source.publisher}"
     return format_html(
@@ -91,27 +108,40 @@ def said_inline(quote) -> SafeString:
     )
 
 
+def _when(value) -> SafeString:
+    """ "In 2024", "As of 11 August 2025", or "Date not given": never a date we do not have."""
+    if value is None:
+        return mark_safe('<span class="unknown">No value yet</span>')
+    period = value.period_display
+    if value.as_of and period:
+        return format_html("{}, as of {}", capfirst(period), _time(value.as_of))
+    if value.as_of:
+        return format_html("As of {}", _time(value.as_of))
+    if period:
+        return format_html("{}", capfirst(period))
+    return mark_safe('<span class="unknown">Date not given</span>')
+
+
 def statistic_card(statistic, value, *, newer=None, on_fact_page: bool = False) -> SafeString:
-    as_of = value.as_of if value else None
+    """A figure with its own qualifier, date or period and source, from the value shown."""
     qualifier = (
-        format_html('<span class="stat__qualifier">{}</span> ', statistic.qualifier)
-        if statistic.qualifier
+        format_html('<span class="stat__qualifier">{}</span> ', value.qualifier)
+        if value and value.qualifier
         else ""
     )
     unit = (
         format_html(' <span class="stat__unit">{}</span>', statistic.unit) if statistic.unit else ""
     )
-    period = format_html("{}, as of", capfirst(value.period)) if value and value.period else "As of"
     newer_note = (
         ""
         if not newer
         else format_html(
-            '<span class="stat__newer">This figure is as it stood on {}. A newer figure is available: '
-            '<a href="{}">{} as of {}</a>.</span>',
-            date(as_of, LONG_DATE),
+            '<span class="stat__newer">This figure is as it stood when the story was published. '
+            'A newer figure is available: <a href="{}">{}{} ({})</a>.</span>',
             statistic.get_absolute_url(),
+            f"{newer.qualifier} " if newer.qualifier else "",
             newer.display,
-            date(newer.as_of, LONG_DATE),
+            newer.date_display,
         )
     )
     more = (
@@ -123,22 +153,20 @@ def statistic_card(statistic, value, *, newer=None, on_fact_page: bool = False) 
             statistic.label,
         )
     )
-    source = statistic.source
+    source = value.shown_source if value else statistic.source
     return format_html(
         '\n<figure class="card card--statistic">\n'
         '  <p class="stat__figure">{}<span class="stat__value">{}</span>{}</p>\n'
         '  <figcaption class="card__caption">\n'
         '    <span class="stat__label">{}</span>\n'
-        '    <span class="card__meta">{} {} · Source: <a href="{}">{}</a></span>\n'
+        '    <span class="card__meta">{} · Source: {}</span>\n'
         "    {}\n    {}\n  </figcaption>\n</figure>\n",
         qualifier,
         value.display if value else "",
         unit,
         statistic.label,
-        period,
-        _time(as_of) if as_of else mark_safe('<time datetime=""></time>'),
-        source.get_absolute_url(),
-        source.publisher,
+        _when(value),
+        _source_link(source),
         newer_note,
         more,
     )
@@ -146,12 +174,17 @@ def statistic_card(statistic, value, *, newer=None, on_fact_page: bool = False) 
 
 def value_inline(statistic, value, *, newer=None) -> SafeString:
     url = statistic.get_absolute_url()
+    source = value.shown_source.publisher if value else statistic.source.publisher
+    # The prose carries the qualifier ("around [[value:…]]"); the title says it as well.
+    qualifier = f"{value.qualifier} " if value and value.qualifier else ""
     inline = format_html(
-        '<a class="stat-inline" href="{}" title="{}, as of {}. Source: {}">{}</a>',
+        '<a class="stat-inline" href="{}" title="{}: {}{}, {}. Source: {}">{}</a>',
         url,
         statistic.label,
-        date(value.as_of, LONG_DATE) if value else "",
-        statistic.source.publisher,
+        qualifier,
+        value.display if value else "",
+        value.date_display if value else "no value yet",
+        source,
         value.display if value else "",
     )
     if not newer:
@@ -159,16 +192,17 @@ def value_inline(statistic, value, *, newer=None) -> SafeString:
     return _join(
         inline,
         format_html(
-            '<sup class="stat-inline__newer"><a href="{}" title="A newer figure is available: {} as of {}">'
+            '<sup class="stat-inline__newer"><a href="{}" title="A newer figure is available: {} ({})">'
             "newer figure</a></sup>",
             url,
             newer.display,
-            date(newer.as_of, LONG_DATE),
+            newer.date_display,
         ),
     )
 
 
 def claim_card(claim, *, on_fact_page: bool = False) -> SafeString:
+    """A claim, who made it, and whose verdict it is: ours, or the publisher that gave it."""
     rating = claim.rating
     text = (
         ""
@@ -180,12 +214,18 @@ def claim_card(claim, *, on_fact_page: bool = False) -> SafeString:
         if claim.claimed_on
         else ""
     )
+    verdict_by = (
+        format_html("Our fact-checkers’ verdict")
+        if claim.is_our_verdict
+        else format_html("Verdict by {}, not by our fact-checkers", claim.verdict_by)
+    )
     more = (
         ""
         if on_fact_page
         else format_html(
-            '<a class="card__more" href="{}">How we checked this<span class="visually-hidden"> claim</span></a>',
+            '<a class="card__more" href="{}">{}<span class="visually-hidden"> claim</span></a>',
             claim.get_absolute_url(),
+            "How we checked this" if claim.is_our_verdict else "About this",
         )
     )
     return format_html(
@@ -194,6 +234,7 @@ def claim_card(claim, *, on_fact_page: bool = False) -> SafeString:
         "  {}\n"
         '  <figcaption class="card__caption">\n'
         '    <span class="card__who">Claimed by {}</span>{}\n'
+        '    <span class="claim__verdict-by">{}</span>\n'
         '    <span class="claim__explanation">{}</span>\n'
         "    {}\n  </figcaption>\n</figure>\n",
         rating.verdict,
@@ -201,6 +242,7 @@ def claim_card(claim, *, on_fact_page: bool = False) -> SafeString:
         text,
         claim.claimed_by,
         claimed_on,
+        verdict_by,
         claim.explanation,
         more,
     )

@@ -20,10 +20,10 @@ MIN_WIDTH = 280
 def public_facts(kind: str):
     """The read shape of each kind of card: one query (two for a statistic's values)."""
     if kind == "quote":
-        return Quote.objects.public().select_related("speaker", "source")
+        return Quote.objects.public().for_cards()
     if kind == "statistic":
-        return Statistic.objects.public().select_related("source").prefetch_related("values")
-    return Claim.objects.public().select_related("rating", "claimant")
+        return Statistic.objects.public().for_cards()
+    return Claim.objects.public().for_cards()
 
 
 def embed_url(fact) -> str:

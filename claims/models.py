@@ -5,6 +5,7 @@ these models and this app never names it: where a block is used is asked of the 
 (``newsroom.core.usage``), which the stories app provides.
 """
 
+import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
@@ -57,7 +58,55 @@ class Person(Versioned, TimestampedModel):
 
     @property
     def description(self) -> str:
+        """The current role, as the person is described today."""
         return ", ".join(part for part in (self.role, self.affiliation) if part)
+
+    def role_on(self, day) -> "PersonRole | None":
+        """The role the person held on ``day`` (uses prefetched ``roles``), if known."""
+        if day is None:
+            return None
+        held = [role for role in self.roles.all() if role.covers(day)]
+        return max(held, key=lambda role: role.starts_on or datetime.date.min, default=None)
+
+
+class PersonRole(models.Model):
+    """A role someone held, for as long as we know: a quote shows the role of its day.
+
+    Dates the record does not give stay empty; a role with no dates is matched to a quote only
+    by hand (``Quote.role``)."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="roles")
+    title = models.CharField(max_length=200, help_text="e.g. Prime Minister, Labour leader")
+    organisation = models.CharField(max_length=200, blank=True, help_text="e.g. Labour, Deltapoll")
+    name_as_used = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="The name with the honorific used at the time, e.g. Baroness Jacqui Smith",
+    )
+    starts_on = models.DateField(null=True, blank=True)
+    ends_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["person", "starts_on", "title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(starts_on__isnull=True)
+                | Q(ends_on__isnull=True)
+                | Q(ends_on__gte=F("starts_on")),
+                name="person_role_ends_after_it_starts",
+                violation_error_message="A role cannot end before it starts.",
+            ),
+        ]
+
+    def __str__(self):
+        return ", ".join(part for part in (self.title, self.organisation) if part)
+
+    def covers(self, day) -> bool:
+        return (
+            (self.starts_on is not None or self.ends_on is not None)
+            and (self.starts_on is None or self.starts_on <= day)
+            and (self.ends_on is None or day <= self.ends_on)
+        )
 
 
 class SourceQuerySet(models.QuerySet):
@@ -97,20 +146,34 @@ def _count(queryset):
 
 class Source(Versioned, TimestampedModel):
     class Kind(models.TextChoices):
+        PARLIAMENTARY_RECORD = "parliamentary_record", "Parliamentary record (Hansard)"
         OFFICIAL_STATISTICS = "official_statistics", "Official statistics"
-        STATEMENT = "statement", "Statement or speech"
-        POLL = "poll", "Poll"
-        SOCIAL_POST = "social_post", "Social media post"
+        DATASET = "dataset", "Dataset"
+        PRESS_RELEASE = "press_release", "Press release"
+        SPEECH = "speech", "Speech"
+        STATEMENT = "statement", "Statement"
+        NEWS = "news", "News article"
         BROADCAST = "broadcast", "Broadcast or interview"
+        SOCIAL_POST = "social_post", "Social media post"
+        POLL = "poll", "Poll"
         REPORT = "report", "Report"
-        NEWS = "news", "News report"
 
     title = models.CharField(max_length=300)
     slug = models.SlugField(max_length=200, unique=True)
     publisher = models.CharField(max_length=200, help_text="Who published it, e.g. Home Office")
+    author = models.CharField(
+        max_length=200, blank=True, help_text="Who wrote or said it, if named"
+    )
     kind = models.CharField(max_length=32, choices=Kind.choices)
-    url = models.URLField("URL", max_length=500, blank=True)
-    published_on = models.DateField(null=True, blank=True)
+    url = models.URLField(
+        "URL", max_length=500, blank=True, help_text="Leave empty if it has no public link"
+    )
+    archive_url = models.URLField(
+        "archived copy", max_length=500, blank=True, help_text="e.g. on the Wayback Machine"
+    )
+    published_on = models.DateField(
+        null=True, blank=True, help_text="Leave empty if the source does not give it"
+    )
     accessed_on = models.DateField(null=True, blank=True)
     notes = models.TextField(blank=True)
 
@@ -163,6 +226,18 @@ class FactQuerySet(models.QuerySet):
         ``limit`` (STORIES_LISTED) loaded for ``public_stories``; two queries for any number."""
         return usage.index().with_public_stories(self, limit or STORIES_LISTED)
 
+    def for_cards(self):
+        """What a card, fact page or API resource of these blocks shows, in a fixed number of
+        queries however many there are: the read shape every public view shares."""
+        model = self.model
+        if model is Quote:
+            return self.select_related("speaker", "source", "role", "checked_by")
+        if model is Statistic:
+            return self.select_related("source", "checked_by").prefetch_related(VALUES_WITH_SOURCES)
+        return self.select_related(
+            "rating", "claimant", "made_in", "verdict_source", "checked_by"
+        ).prefetch_related("sources")
+
     def due_for_review(self, on=None):
         on = on or timezone.localdate()
         return self.filter(review_by__lte=on)
@@ -202,6 +277,11 @@ class FactBlock(Versioned, TimestampedModel):
         abstract = True
 
     @property
+    def is_checked(self) -> bool:
+        """Checked means a named person checked it, on a date (``publishing.check_fact``)."""
+        return self.checked_by_id is not None and self.checked_on is not None
+
+    @property
     def is_due_for_review(self) -> bool:
         return self.review_by is not None and self.review_by <= timezone.localdate()
 
@@ -211,12 +291,54 @@ class FactBlock(Versioned, TimestampedModel):
         return usage.index().public_stories_of(self)
 
 
+class Medium(models.TextChoices):
+    """How something was said or claimed."""
+
+    SPEECH = "speech", "Speech"
+    INTERVIEW = "interview", "Interview"
+    POST = "post", "Social media post"
+    STATEMENT = "statement", "Statement"
+    PARLIAMENT = "parliament", "In Parliament"
+    ARTICLE = "article", "Article"
+    REPORT = "report", "Report"
+    OTHER = "other", "Other"
+
+
+class DatePrecision(models.TextChoices):
+    DAY = "day", "On the day"
+    MONTH = "month", "In the month"
+    YEAR = "year", "In the year"
+
+
 class Quote(FactBlock):
     text = models.TextField(help_text="Verbatim, without surrounding quotation marks")
+    is_partial = models.BooleanField(
+        "partial quote", default=False, help_text="Words from a longer sentence, quoted as used"
+    )
     speaker = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="quotes")
-    said_on = models.DateField(null=True, blank=True)
+    role = models.ForeignKey(
+        PersonRole,
+        on_delete=models.PROTECT,
+        related_name="quotes",
+        null=True,
+        blank=True,
+        help_text="The speaker's role when they said it, if the source gives it; else the role "
+        "their dated roles give for the day",
+    )
+    said_on = models.DateField(null=True, blank=True, help_text="Leave empty if not given")
+    said_on_precision = models.CharField(
+        "date given to the",
+        max_length=8,
+        choices=DatePrecision.choices,
+        default=DatePrecision.DAY,
+        help_text="When the source gives only a month or a year: the first day of it, and this",
+    )
+    medium = models.CharField(max_length=16, choices=Medium.choices, blank=True)
+    url = models.URLField(
+        "URL", max_length=500, blank=True, help_text="Where it can be heard or read"
+    )
     context = models.CharField(
-        max_length=300, blank=True, help_text="Where or why it was said, e.g. in a post on X"
+        max_length=300, blank=True, help_text="Where or why it was said, as the source gives it"
     )
     source = models.ForeignKey(
         Source, on_delete=models.PROTECT, related_name="quotes", null=True, blank=True
@@ -242,9 +364,39 @@ class Quote(FactBlock):
     def clean(self):
         if self.text and not self.text.strip():
             raise ValidationError({"text": "A quote needs its words."})
+        if self.role_id and self.speaker_id and self.role.person_id != self.speaker_id:
+            raise ValidationError({"role": "Pick a role of the speaker's."})
 
     def get_absolute_url(self):
         return slug_url("claims:quote", self.slug)
+
+    @property
+    def role_at_the_time(self) -> "PersonRole | None":
+        """The speaker's role when they said it: the one the source gives, or the one their
+        dated roles give for the day (``fill_in_role``, when the quote is saved); None when
+        neither is known. Never today's role for an old quote."""
+        return self.role if self.role_id else None
+
+    def fill_in_role(self) -> None:
+        """With no role given, take the one the speaker held on the quote's day, if known."""
+        if not self.role_id and self.said_on and self.said_on_precision == DatePrecision.DAY:
+            self.role = self.speaker.role_on(self.said_on)
+
+    @property
+    def speaker_name(self) -> str:
+        role = self.role_at_the_time
+        return role.name_as_used if role and role.name_as_used else self.speaker.name
+
+    @property
+    def said_on_display(self) -> str:
+        """The date as precisely as the source gives it: 2020, May 2025, 12 May 2025."""
+        if self.said_on is None:
+            return ""
+        if self.said_on_precision == DatePrecision.YEAR:
+            return f"{self.said_on:%Y}"
+        if self.said_on_precision == DatePrecision.MONTH:
+            return f"{self.said_on:%B %Y}"
+        return f"{self.said_on:%-d %B %Y}"
 
 
 class Statistic(FactBlock):
@@ -257,10 +409,12 @@ class Statistic(FactBlock):
     unit = models.CharField(max_length=60, blank=True, help_text="Shown after the number: people")
     prefix = models.CharField(max_length=8, blank=True, help_text="Shown before the number: £")
     display = models.CharField(max_length=8, choices=Display.choices, default=Display.FULL)
-    qualifier = models.CharField(
-        max_length=30, blank=True, help_text="Shown before the number on cards: about, more than"
+    source = models.ForeignKey(
+        Source,
+        on_delete=models.PROTECT,
+        related_name="statistics",
+        help_text="Where its figures come from, unless a value names its own source",
     )
-    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="statistics")
     methodology = models.TextField(blank=True, help_text="How the figure is produced")
 
     token_kind = "statistic"
@@ -280,40 +434,122 @@ class Statistic(FactBlock):
 
     @property
     def history(self) -> list["StatisticValue"]:
-        """Values newest first; uses the prefetched ``values`` when present."""
-        return sorted(self.values.all(), key=lambda v: v.as_of, reverse=True)
+        """Every value ever recorded, superseded ones included, newest first (uses the
+        prefetched ``values``); each knows whether a later value superseded it."""
+        values = list(self.values.all())
+        superseded = {value.revises_id for value in values if value.revises_id}
+        for value in values:
+            value.statistic = self  # no query for the statistic each value formats with
+            value.is_superseded = value.pk in superseded
+        return sorted(values, key=StatisticValue.sort_key, reverse=True)
 
     @property
     def current(self) -> "StatisticValue | None":
-        history = self.history
-        return history[0] if history else None
+        """The newest value that no later value corrected or revised."""
+        return next((value for value in self.history if not value.is_superseded), None)
 
-    def record_value(self, *, value, as_of, period: str = "", note: str = "") -> "StatisticValue":
-        """Add a value to the history. Old values are never overwritten."""
-        if self.values.filter(as_of=as_of).exists():
+    def record_value(self, *, value, as_of=None, **fields) -> "StatisticValue":
+        """Add a value to the history. Old values are never overwritten: a wrong or revised one
+        is superseded by a new value that ``revises`` it (same date)."""
+        revises = fields.get("revises")
+        if (
+            revises is None
+            and as_of is not None
+            and self.values.filter(as_of=as_of, revises__isnull=True).exists()
+        ):
             raise ValidationError(
                 f"“{self}” already has a value for {as_of:%-d %B %Y}; values are never "
-                "overwritten. Record the new figure under the date it describes."
+                "overwritten. To correct it or record an official revision, add a value that "
+                "revises it."
             )
-        return StatisticValue.objects.create(
-            statistic=self, value=value, as_of=as_of, period=period, note=note
+        new = StatisticValue(statistic=self, value=value, as_of=as_of, **fields)
+        new.full_clean()
+        new.save()
+        return new
+
+    def value_on(self, day, *, known_at=None) -> "StatisticValue | None":
+        """The value that was current on ``day``: the newest not later than it.
+
+        With ``known_at`` (a story's publication), only what was recorded by then counts: an
+        official revision the source published afterwards does not rewrite the story, but a
+        correction of our own mistake always replaces the mistake.
+        """
+        correction = StatisticValue.Revision.CORRECTION
+
+        def counts(value) -> bool:
+            return (
+                known_at is None
+                or value.recorded_at <= known_at
+                or (value.revision_kind == correction)
+            )
+
+        history = [value for value in self.history if counts(value)]
+        replaced = {value.revises_id for value in history if value.revises_id}
+        return next(
+            (v for v in history if v.pk not in replaced and v.sort_date <= day),
+            None,
         )
 
-    def value_on(self, day) -> "StatisticValue | None":
-        """The value that was current on ``day`` (the newest not later than it)."""
-        return next((v for v in self.history if v.as_of <= day), None)
+    def corrected(self, value_id) -> "StatisticValue | None":
+        """A value as corrected since (following corrections of our mistakes, not revisions by
+        the source), from the prefetched history."""
+        by_revised = {
+            v.revises_id: v
+            for v in self.history
+            if v.revision_kind == StatisticValue.Revision.CORRECTION
+        }
+        value = next((v for v in self.history if v.pk == value_id), None)
+        while value is not None and value.pk in by_revised:
+            value = by_revised[value.pk]
+        return value
 
 
 class StatisticValue(models.Model):
-    """One entry in a statistic's history. Values are added, never overwritten."""
+    """One entry in a statistic's history, with its own provenance. Values are added, never
+    overwritten: a mistyped value is corrected, and an official revision recorded, by a new
+    value that ``revises`` it."""
+
+    class Revision(models.TextChoices):
+        CORRECTION = "correction", "Correction of our mistake"
+        REVISION = "revision", "Revision by the source"
 
     statistic = models.ForeignKey(Statistic, on_delete=models.CASCADE, related_name="values")
     value = models.DecimalField(max_digits=20, decimal_places=4)
-    as_of = models.DateField(help_text="The date the figure describes, or the end of its period")
-    period = models.CharField(
-        max_length=120, blank=True, help_text="If it covers a period: since 4 July 2024, in 2024"
+    qualifier = models.CharField(
+        max_length=30,
+        blank=True,
+        help_text="As the source gives it: about, around, more than, almost, provisional",
+    )
+    as_of = models.DateField(
+        null=True,
+        blank=True,
+        help_text="The date the figure describes; leave empty if the source does not give it",
+    )
+    period_start = models.DateField(null=True, blank=True, help_text="If it covers a period")
+    period_end = models.DateField(null=True, blank=True)
+    source = models.ForeignKey(
+        Source,
+        on_delete=models.PROTECT,
+        related_name="statistic_values",
+        null=True,
+        blank=True,
+        help_text="Leave empty for the statistic's own source",
     )
     note = models.CharField(max_length=300, blank=True)
+    revises = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        related_name="revised_by",
+        null=True,
+        blank=True,
+        help_text="The value this one corrects or revises (same date)",
+    )
+    revision_kind = models.CharField(max_length=12, choices=Revision.choices, blank=True)
+    correction_note = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="For a correction: what readers are told on every story that showed the value",
+    )
     recorded_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -322,17 +558,76 @@ class StatisticValue(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["statistic", "as_of"],
+                condition=Q(revises__isnull=True),
                 name="statistic_one_value_per_date",
                 violation_error_message="This statistic already has a value for that date.",
+            ),
+            models.CheckConstraint(
+                condition=Q(revises__isnull=True, revision_kind="")
+                | Q(revises__isnull=False) & ~Q(revision_kind=""),
+                name="statistic_value_revision_has_a_kind",
+                violation_error_message="Say whether the value corrects our mistake or records "
+                "a revision by the source.",
+            ),
+            models.CheckConstraint(
+                condition=Q(period_start__isnull=True)
+                | Q(period_end__isnull=True)
+                | Q(period_end__gte=F("period_start")),
+                name="statistic_value_period_in_order",
+                violation_error_message="A period cannot end before it starts.",
             ),
         ]
 
     def __str__(self):
-        return f"{self.display} (as of {self.as_of:%-d %b %Y})"
+        return f"{self.display} ({self.date_display})"
+
+    def clean(self):
+        errors = {}
+        if self.revises_id:
+            revised = self.revises
+            if revised.statistic_id != self.statistic_id:
+                errors["revises"] = "Pick a value of the same statistic."
+            elif revised.as_of != self.as_of:
+                errors["as_of"] = "A correction or revision is for the same date as the value."
+            if not self.revision_kind:
+                errors["revision_kind"] = "Say whether it corrects a mistake or is a revision."
+        if self.revision_kind == self.Revision.CORRECTION and not self.correction_note.strip():
+            errors["correction_note"] = "Say what was wrong: readers see this on every story."
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def display(self) -> str:
         return self.statistic.format(self.value)
+
+    @property
+    def shown_source(self) -> "Source":
+        return self.source if self.source_id else self.statistic.source
+
+    @property
+    def sort_date(self) -> datetime.date:
+        """Where it stands in the history: its date, or the day it was recorded if unknown."""
+        return self.as_of or self.period_end or timezone.localdate(self.recorded_at)
+
+    @staticmethod
+    def sort_key(value) -> tuple:
+        return (value.sort_date, value.recorded_at, value.pk or 0)
+
+    @property
+    def date_display(self) -> str:
+        return f"as of {self.as_of:%-d %B %Y}" if self.as_of else "date not given"
+
+    @property
+    def period_display(self) -> str:
+        """ "in 2024", "1 January to 30 June 2025", or "" when no period is given."""
+        start, end = self.period_start, self.period_end
+        if start is None and end is None:
+            return ""
+        if start and end and (start.month, start.day, end.month, end.day) == (1, 1, 12, 31):
+            return f"in {start:%Y}" if start.year == end.year else f"{start:%Y} to {end:%Y}"
+        if start and end:
+            return f"{start:%-d %B %Y} to {end:%-d %B %Y}"
+        return f"since {start:%-d %B %Y}" if start else f"until {end:%-d %B %Y}"
 
 
 class Claim(FactBlock):
@@ -345,11 +640,38 @@ class Claim(FactBlock):
         blank=True,
         help_text="If the claim is not a named person's: the government, a party",
     )
-    claimed_on = models.DateField(null=True, blank=True)
+    claimed_on = models.DateField(null=True, blank=True, help_text="Leave empty if not given")
+    made_in = models.ForeignKey(
+        Source,
+        on_delete=models.PROTECT,
+        related_name="claims_made",
+        null=True,
+        blank=True,
+        help_text="Where the claim was made (a speech, a post, an interview), if known",
+    )
+    medium = models.CharField("how it was made", max_length=16, choices=Medium.choices, blank=True)
     rating = models.ForeignKey(Rating, on_delete=models.PROTECT, related_name="claims")
     explanation = models.TextField(help_text="Why it has this rating")
+    verdict_by = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Leave empty when the verdict is our fact-checkers'; else who gave it, e.g. "
+        "Sky News (it is then their review, not ours)",
+    )
+    verdict_source = models.ForeignKey(
+        Source,
+        on_delete=models.PROTECT,
+        related_name="verdicts",
+        null=True,
+        blank=True,
+        help_text="Where that publisher gave the verdict",
+    )
     sources = models.ManyToManyField(
-        Source, through="ClaimSource", related_name="claims", blank=True
+        Source,
+        through="ClaimSource",
+        related_name="claims",
+        blank=True,
+        help_text="The evidence for the verdict",
     )
 
     token_kind = "claim"
@@ -382,8 +704,45 @@ class Claim(FactBlock):
     def claimed_by(self) -> str:
         return str(self.claimant) if self.claimant_id else self.claimant_name
 
+    @property
+    def is_our_verdict(self) -> bool:
+        return not self.verdict_by.strip()
+
     def get_absolute_url(self):
         return slug_url("claims:claim", self.slug)
+
+    def evidence_problem(self, evidence: list) -> str | None:
+        """A verdict of our own needs at least one piece of evidence beyond where the claim was
+        made and the article reporting it: else it is only that article's word."""
+        if not self.is_our_verdict:
+            return None
+        reported = {self.made_in_id, self.verdict_source_id}
+        if not [source for source in evidence if source and source.pk not in reported]:
+            return (
+                "A verdict of our own needs at least one source of evidence other than where "
+                "the claim was made; or say whose verdict it is in “Verdict by”."
+            )
+        return None
+
+
+class ClaimRating(models.Model):
+    """Every verdict a claim has had, in order: the history is kept, never edited."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="ratings")
+    rating = models.ForeignKey(Rating, on_delete=models.PROTECT, related_name="+")
+    explanation = models.TextField()
+    verdict_by = models.CharField(max_length=200, blank=True)
+    rated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    rated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["claim", "-rated_at", "-pk"]
+        verbose_name = "verdict in the history"
+
+    def __str__(self):
+        return f"{self.rating} ({self.verdict_by or 'our fact-checkers'})"
 
 
 class ClaimSource(models.Model):
@@ -447,13 +806,26 @@ def facts_showing(obj) -> dict[str, models.QuerySet]:
     if isinstance(obj, Source):
         return {
             "quote": Quote.objects.filter(source=obj),
-            "statistic": Statistic.objects.filter(source=obj),
+            "statistic": Statistic.objects.filter(
+                Q(source=obj)
+                | Q(pk__in=StatisticValue.objects.filter(source=obj).values("statistic"))
+            ),
             "claim": Claim.objects.filter(
-                pk__in=ClaimSource.objects.filter(source=obj).values("claim")
+                Q(pk__in=ClaimSource.objects.filter(source=obj).values("claim"))
+                | Q(made_in=obj)
+                | Q(verdict_source=obj)
             ),
         }
+    if isinstance(obj, PersonRole):
+        return {"quote": Quote.objects.filter(speaker=obj.person_id)}
     if isinstance(obj, Rating):
         return {"claim": Claim.objects.filter(rating=obj)}
     if isinstance(obj, StatisticValue):
         return {"statistic": Statistic.objects.filter(pk=obj.statistic_id)}
     return {}
+
+
+# A statistic's values with the source each names: for any page or endpoint showing history.
+VALUES_WITH_SOURCES = models.Prefetch(
+    "values", queryset=StatisticValue.objects.select_related("source").order_by()
+)

@@ -17,7 +17,7 @@ from newsroom.core.models import AuditEntry
 from newsroom.core.versioning import bump_version
 from newsroom.core.workflow import permission, require
 
-from .models import Claim, FactBlock, Statistic, StatisticValue
+from .models import Claim, ClaimRating, FactBlock, Quote, Statistic, StatisticValue
 
 # Sent inside the transaction that recorded a value, with ``statistic``, ``value`` (the new
 # StatisticValue), ``previous`` (the value that was current before, or None) and ``by``.
@@ -27,22 +27,38 @@ value_added = Signal()
 
 @transaction.atomic
 def save_fact(fact: FactBlock, *, by, created: bool | None = None) -> FactBlock:
-    """Create or edit a quote, statistic or claim, moving its version on."""
+    """Create or edit a quote, statistic or claim, moving its version on. The audit entry
+    keeps each changed field's value before and after; a claim's verdict history grows."""
     created = fact.pk is None if created is None else created
     name = fact._meta.verbose_name
     require(by, permission(fact, "add" if created else "change"), f"You cannot change {name}s.")
     if isinstance(fact, Claim):
         _require_rating_permission(fact, by=by, created=created)
+    before = {} if created else audit.stored_values(fact)
+    if isinstance(fact, Quote):
+        fact.fill_in_role()
     if not created:
         pagecache.changing(fact)  # its pages, and the stories showing it, on commit
     fact.updated_by = by if getattr(by, "is_authenticated", False) else None
     fact.save()
     if not created:
         bump_version(fact)
+    changed = audit.changes(before, audit.field_values(fact)) if before else {}
+    if isinstance(fact, Claim) and (
+        created or {"rating", "explanation", "verdict_by"} & set(changed)
+    ):
+        ClaimRating.objects.create(
+            claim=fact,
+            rating=fact.rating,
+            explanation=fact.explanation,
+            verdict_by=fact.verdict_by,
+            rated_by=fact.updated_by,
+        )
     audit.record(
         actor=by,
         action=AuditEntry.Action.CREATED if created else AuditEntry.Action.EDITED,
         obj=fact,
+        changes=changed,
     )
     return fact
 
@@ -73,11 +89,17 @@ def check_fact(fact: FactBlock, *, by) -> FactBlock:
     return fact
 
 
+# What a new value can say about itself (``StatisticValue``'s own provenance).
+VALUE_FIELDS = [
+    "value", "qualifier", "as_of", "period_start", "period_end", "source", "note",
+    "revises", "revision_kind", "correction_note",
+]  # fmt: skip
+
+
 @transaction.atomic
-def add_value(
-    statistic: Statistic, *, value, as_of, by, period: str = "", note: str = ""
-) -> tuple[StatisticValue, list[str]]:
-    """Add a figure to a statistic's history (old values are never overwritten).
+def add_value(statistic: Statistic, *, value, by, **fields) -> tuple[StatisticValue, list[str]]:
+    """Add a figure to a statistic's history (old values are never overwritten; a wrong one is
+    corrected, and an official revision recorded, by a value that ``revises`` it).
 
     Returns the value and what the listeners of ``value_added`` did about it, in words.
     """
@@ -85,13 +107,18 @@ def add_value(
     statistic = Statistic.objects.select_for_update().get(pk=statistic.pk)
     previous = statistic.current
     pagecache.changing(statistic)  # its card, fact page and stories, on commit
-    new = statistic.record_value(value=value, as_of=as_of, period=period, note=note)
+    new = statistic.record_value(value=value, **fields)
     bump_version(statistic)
+    what = (
+        "corrected"
+        if new.revision_kind == StatisticValue.Revision.CORRECTION
+        else ("revised" if new.revises_id else "added")
+    )
     audit.record(
         actor=by,
         action=AuditEntry.Action.VALUE_ADDED,
         obj=statistic,
-        message=f"{statistic.format(new.value)} as of {new.as_of:%-d %B %Y}",
+        message=f"{statistic.format(new.value)}, {new.date_display} ({what})",
     )
     replies = value_added.send(
         sender=Statistic, statistic=statistic, value=new, previous=previous, by=by

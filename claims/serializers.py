@@ -6,6 +6,7 @@ published explainers that use the block (the newest few, the total, and a link t
 are the fact endpoints' own representation.
 """
 
+from django.conf import settings
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -19,8 +20,19 @@ from newsroom.core.api import (
     SiteURLField,
     absolute,
 )
+from newsroom.core.audit import display_name
 
 from .models import STORIES_LISTED, Claim, Person, Quote, Rating, Source, Statistic, StatisticValue
+
+
+class RoleSerializer(serializers.Serializer):
+    """A role someone held; dates the record does not give are null."""
+
+    title = serializers.CharField()
+    organisation = serializers.CharField()
+    name_as_used = serializers.CharField(help_text="The name with the honorific used then")
+    starts_on = serializers.DateField(allow_null=True)
+    ends_on = serializers.DateField(allow_null=True)
 
 
 class PersonSerializer(ModelSerializer):
@@ -35,8 +47,10 @@ class PersonSerializer(ModelSerializer):
 
 class SourceSerializer(ModelSerializer):
     document_url = OptionalURLField(
-        source="url", help_text="The original document, on the publisher's site, if online"
+        source="url",
+        help_text="The original document, on the publisher's site; null: no public link",
     )
+    archive_url = OptionalURLField(help_text="An archived copy, if one is kept")
     site_url = SiteURLField()
     api_url = serializers.HyperlinkedIdentityField(
         view_name="api:source-detail", lookup_field="slug"
@@ -45,8 +59,8 @@ class SourceSerializer(ModelSerializer):
     class Meta:
         model = Source
         fields = [
-            "slug", "title", "publisher", "kind", "document_url", "published_on", "accessed_on",
-            "notes", "site_url", "api_url", "updated_at",
+            "slug", "title", "publisher", "author", "kind", "document_url", "archive_url",
+            "published_on", "accessed_on", "notes", "site_url", "api_url", "updated_at",
         ]  # fmt: skip
 
 
@@ -59,10 +73,28 @@ class RatingSerializer(ModelSerializer):
 class StatisticValueSerializer(ModelSerializer):
     value = serializers.DecimalField(max_digits=20, decimal_places=4, normalize_output=True)
     display = serializers.CharField(help_text="Formatted as readers see it, e.g. 50,271 or £1.6bn")
+    qualifier = serializers.CharField(
+        help_text="As the source gives it: about, more than… or empty"
+    )
+    as_of = serializers.DateField(allow_null=True, help_text="null: the source does not give it")
+    source = SourceSerializer(source="shown_source", help_text="Its own, or the statistic's")
+    revises = serializers.PrimaryKeyRelatedField(
+        source="revises_id",
+        read_only=True,
+        allow_null=True,
+        help_text="The value it corrects or revises",
+    )
+    superseded = serializers.BooleanField(
+        source="is_superseded", default=False, help_text="A later value corrected or revised it"
+    )
 
     class Meta:
         model = StatisticValue
-        fields = ["value", "display", "as_of", "period", "note", "recorded_at"]
+        fields = [
+            "id", "value", "display", "qualifier", "as_of", "period_start", "period_end",
+            "source", "note", "revises", "revision_kind", "correction_note", "superseded",
+            "recorded_at",
+        ]  # fmt: skip
 
 
 class UsedInSerializer(serializers.Serializer):
@@ -77,9 +109,30 @@ class UsedInSerializer(serializers.Serializer):
     api_url = AbsoluteURLField(help_text="The explainer in this API")
 
 
-class QuoteSerializer(ModelSerializer):
+class CheckedMixin(serializers.Serializer):
+    checked_on = serializers.SerializerMethodField(
+        help_text="When a named fact-checker last checked it; null: not independently checked"
+    )
+    checked_by = serializers.SerializerMethodField(help_text="Who checked it, or null")
+
+    @extend_schema_field(serializers.DateField(allow_null=True))
+    def get_checked_on(self, fact):
+        return fact.checked_on.isoformat() if fact.is_checked else None
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_checked_by(self, fact):
+        return display_name(fact.checked_by) if fact.is_checked else None
+
+
+class QuoteSerializer(CheckedMixin, ModelSerializer):
     speaker = PersonSerializer()
+    role = RoleSerializer(
+        source="role_at_the_time",
+        allow_null=True,
+        help_text="The speaker's role when they said it; null when not known",
+    )
     source = SourceSerializer(allow_null=True)
+    url = OptionalURLField(help_text="Where it can be heard or read, if anywhere")
     site_url = SiteURLField()
     api_url = serializers.HyperlinkedIdentityField(
         view_name="api:quote-detail", lookup_field="slug"
@@ -88,12 +141,13 @@ class QuoteSerializer(ModelSerializer):
     class Meta:
         model = Quote
         fields = [
-            "slug", "text", "speaker", "said_on", "context", "source", "checked_on",
-            "site_url", "api_url", "updated_at",
+            "slug", "text", "is_partial", "speaker", "role", "said_on", "said_on_precision",
+            "medium", "context", "source", "url", "checked_on", "checked_by", "site_url",
+            "api_url", "updated_at",
         ]  # fmt: skip
 
 
-class StatisticSerializer(ModelSerializer):
+class StatisticSerializer(CheckedMixin, ModelSerializer):
     display_format = serializers.ChoiceField(source="display", choices=Statistic.Display.choices)
     source = SourceSerializer()
     current = StatisticValueSerializer(allow_null=True, help_text="The newest value")
@@ -105,16 +159,21 @@ class StatisticSerializer(ModelSerializer):
     class Meta:
         model = Statistic
         fields = [
-            "slug", "label", "qualifier", "prefix", "unit", "display_format", "current",
-            "methodology", "source", "checked_on", "site_url", "api_url", "updated_at",
+            "slug", "label", "prefix", "unit", "display_format", "current", "methodology",
+            "source", "checked_on", "checked_by", "site_url", "api_url", "updated_at",
         ]  # fmt: skip
 
 
-class ClaimSerializer(ModelSerializer):
+class ClaimSerializer(CheckedMixin, ModelSerializer):
     claimed_by = serializers.CharField(help_text="The claimant's name, or who made it")
     claimant = PersonSerializer(allow_null=True)
+    made_in = SourceSerializer(allow_null=True, help_text="Where the claim was made, if known")
     rating = RatingSerializer()
-    sources = SourceSerializer(many=True)
+    verdict_by = serializers.SerializerMethodField(
+        help_text="Whose verdict it is: this newsroom's fact-checkers, or the publisher named"
+    )
+    verdict_source = SourceSerializer(allow_null=True, help_text="Where that publisher gave it")
+    sources = SourceSerializer(many=True, help_text="The evidence for the verdict")
     site_url = SiteURLField()
     api_url = serializers.HyperlinkedIdentityField(
         view_name="api:claim-detail", lookup_field="slug"
@@ -123,9 +182,14 @@ class ClaimSerializer(ModelSerializer):
     class Meta:
         model = Claim
         fields = [
-            "slug", "text", "claimed_by", "claimant", "claimed_on", "rating", "explanation",
-            "sources", "checked_on", "site_url", "api_url", "updated_at",
+            "slug", "text", "claimed_by", "claimant", "claimed_on", "made_in", "medium",
+            "rating", "explanation", "verdict_by", "verdict_source", "sources", "checked_on",
+            "checked_by", "site_url", "api_url", "updated_at",
         ]  # fmt: skip
+
+    @extend_schema_field(serializers.CharField())
+    def get_verdict_by(self, claim) -> str:
+        return settings.NEWSROOM_SITE_NAME if claim.is_our_verdict else claim.verdict_by
 
 
 class UsedInLinkMixin(serializers.Serializer):

@@ -12,26 +12,24 @@ from newsroom.core import usage
 from newsroom.core.paging import paginate
 
 from . import embeds
-from .models import STORIES_LISTED, Claim, Quote, Source, Statistic
+from .models import STORIES_LISTED, VALUES_WITH_SOURCES, Claim, Quote, Source, Statistic
 
 SOURCE_LIST_SIZE = 20
 
 
 def quote_detail(request, slug):
-    quote = get_object_or_404(Quote.objects.public().select_related("speaker", "source"), slug=slug)
+    quote = get_object_or_404(Quote.objects.public().for_cards(), slug=slug)
     return _fact_page(request, "claims/quote_detail.html", quote, quote=quote)
 
 
 def statistic_detail(request, slug):
-    statistic = get_object_or_404(
-        Statistic.objects.public().select_related("source").prefetch_related("values"), slug=slug
-    )
+    statistic = get_object_or_404(Statistic.objects.public().for_cards(), slug=slug)
     return _fact_page(request, "claims/statistic_detail.html", statistic, statistic=statistic)
 
 
 def claim_detail(request, slug):
     claim = get_object_or_404(
-        Claim.objects.public().select_related("rating", "claimant").prefetch_related("sources"),
+        Claim.objects.public().for_cards(),
         slug=slug,
     )
     return _fact_page(request, "claims/claim_detail.html", claim, claim=claim)
@@ -58,7 +56,9 @@ class FirstOf:
 def source_detail(request, slug):
     """A source's public figures, quotes and claims: the first SOURCE_LIST_SIZE of each."""
     source = get_object_or_404(Source.objects.public_with_counts(), slug=slug)
-    statistics = source.statistics.public().prefetch_related("values").order_by("label", "pk")
+    statistics = (
+        source.statistics.public().prefetch_related(VALUES_WITH_SOURCES).order_by("label", "pk")
+    )
     quotes = (
         source.quotes.public().select_related("speaker").order_by("-said_on", "speaker__name", "pk")
     )

@@ -21,7 +21,16 @@ from newsroom.core.workflow import WorkflowAdmin, require
 
 from . import publishing
 from .blocks import compile_body
-from .models import Correction, Explainer, Media, Revision, Section, SectionBlock, Topic
+from .models import (
+    Author,
+    Correction,
+    Explainer,
+    Media,
+    Revision,
+    Section,
+    SectionBlock,
+    Topic,
+)
 from .picker import search_blocks
 from .revisions import revision_diff
 from .usage import used_in_html
@@ -127,6 +136,14 @@ class SectionInline(admin.StackedInline):
     ordering = ["position"]
 
 
+@admin.register(Author)
+class AuthorAdmin(WorkflowAdmin, admin.ModelAdmin):
+    list_display = ["name", "kind"]
+    list_filter = ["kind"]
+    search_fields = ["name"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
 @admin.register(Topic)
 class TopicAdmin(WorkflowAdmin, admin.ModelAdmin):
     list_display = ["name", "slug"]
@@ -229,9 +246,9 @@ class ExplainerAdmin(DateSafeChangeListAdmin, admin.ModelAdmin):
     form = ExplainerForm
     list_display = ["title", "kind", "status_column", "published_at", "topic_list", "updated_at"]
     list_filter = ["status", "kind", "topics", UsesBlockFilter]
-    search_fields = ["title", "standfirst", "slug", "byline"]
+    search_fields = ["title", "standfirst", "slug", "authors__name"]
     prepopulated_fields = {"slug": ["title"]}
-    autocomplete_fields = ["topics", "hero"]
+    autocomplete_fields = ["authors", "topics", "hero"]
     date_hierarchy = "published_at"
     inlines = [SectionInline]
     readonly_fields = ["status_display", "published_at"]
@@ -246,9 +263,10 @@ class ExplainerAdmin(DateSafeChangeListAdmin, admin.ModelAdmin):
                     "slug",
                     "kind",
                     "standfirst",
-                    "byline",
+                    "authors",
                     "topics",
                     "hero",
+                    "figures",
                     "base_version",
                 ],
                 "description": (
@@ -260,6 +278,20 @@ class ExplainerAdmin(DateSafeChangeListAdmin, admin.ModelAdmin):
             },
         ),
         ("Publication", {"fields": ["status_display", "published_at"]}),
+        (
+            "Another publisher's story",
+            {
+                "fields": [
+                    "original_publisher",
+                    "original_url",
+                    "original_published_on",
+                    "licence",
+                ],
+                "classes": ["collapse"],
+                "description": "When the text is another publisher's: readers, search engines "
+                "and partners are told whose it is, and where it first appeared.",
+            },
+        ),
         ("Search engines", {"fields": ["seo_title", "seo_description"], "classes": ["collapse"]}),
     ]
 
@@ -655,12 +687,18 @@ def parse_local_datetime(text: str):
 
 @admin.register(Correction)
 class CorrectionAdmin(VersionedAdmin, admin.ModelAdmin):
-    list_display = ["explainer", "kind", "published_at", "automatic", "created_by"]
+    list_display = ["subject", "kind", "published_at", "automatic", "created_by"]
     list_filter = ["kind", "automatic"]
-    list_select_related = ["explainer", "created_by"]
+    list_select_related = ["explainer", "quote__speaker", "statistic", "claim", "created_by"]
     search_fields = ["text", "explainer__title"]
-    autocomplete_fields = ["explainer"]
-    fields = ["explainer", "kind", "text", "published_at"]
+    autocomplete_fields = ["explainer", "quote", "statistic", "claim"]
+    fieldsets = [
+        (
+            "On a story, or on a fact (shown on every story showing it)",
+            {"fields": ["explainer", "quote", "statistic", "claim"]},
+        ),
+        (None, {"fields": ["kind", "text", "published_at"]}),
+    ]
 
     def has_add_permission(self, request):
         return request.user.has_perm("explainers.correct_explainer")
@@ -685,9 +723,12 @@ class CorrectionAdmin(VersionedAdmin, admin.ModelAdmin):
             }
             publishing.edit_correction(obj, by=request.user, **changes)
             return
-        note = publishing.add_correction(
-            obj.explainer, kind=obj.kind, text=obj.text, by=request.user
-        )
+        if obj.explainer_id:
+            note = publishing.add_correction(
+                obj.explainer, kind=obj.kind, text=obj.text, by=request.user
+            )
+        else:
+            note = publishing.add_fact_note(obj.fact, kind=obj.kind, text=obj.text, by=request.user)
         obj.pk = note.pk
 
     def delete_model(self, request, obj):

@@ -19,7 +19,7 @@ from django.utils import timezone
 from claims.models import Claim, Person, Quote, Rating, Source, Statistic, StatisticValue
 
 from .blocks import compile_body
-from .models import Explainer, Section, SectionBlock, Topic
+from .models import Author, Explainer, Section, SectionBlock, Topic
 
 SECTIONS_PER_STORY = 4
 BATCH = 2000
@@ -159,7 +159,12 @@ def generate_archive(
             )[0].pk
             for n in range(20)
         ]
-        writer = _BatchWriter(topics, _variants(quotes, statistics, claims), now=timezone.now())
+        desk, _ = Author.objects.get_or_create(
+            slug="archive-desk", defaults={"name": "Archive desk", "kind": Author.Kind.ORGANISATION}
+        )
+        writer = _BatchWriter(
+            topics, _variants(quotes, statistics, claims), now=timezone.now(), author=desk.pk
+        )
     workers = workers or os.cpu_count() or 1
     size = max(1, min(BATCH, -(-count // workers)))  # every worker gets a share of a small archive
     batches = [
@@ -195,12 +200,11 @@ def _write_in_child(batch: tuple[int, int]) -> None:
 class _BatchWriter:
     """Writes one batch of stories, their topic links, sections and block rows."""
 
-    def __init__(self, topics: list[int], variants: list, *, now):
-        self.topics, self.variants, self.now = topics, variants, now
+    def __init__(self, topics: list[int], variants: list, *, now, author: int):
+        self.topics, self.variants, self.now, self.author = topics, variants, now, author
         self.explainer_row = _RowMaker(
             Explainer(
                 standfirst="What the figures say, who said what, and what happens next.",
-                byline="Archive desk",
                 status=Explainer.Status.PUBLISHED,
             ),
             ["id", "title", "slug", "published_at"],
@@ -216,7 +220,7 @@ class _BatchWriter:
         with transaction.atomic():
             explainer_ids = _reserve_ids(Explainer, size)
             section_ids = iter(_reserve_ids(Section, size * SECTIONS_PER_STORY))
-            explainers, links, sections, blocks = [], [], [], []
+            explainers, links, sections, blocks, bylines = [], [], [], [], []
             for n, explainer_id in enumerate(explainer_ids, start=first):
                 published_at = self.now - datetime.timedelta(minutes=n + 1)
                 explainers.append(
@@ -228,6 +232,7 @@ class _BatchWriter:
                     )
                 )
                 links.append((explainer_id, self.topics[n % len(self.topics)]))
+                bylines.append((explainer_id, self.author))
                 for position in range(1, SECTIONS_PER_STORY + 1):
                     body, html, placed = self.variants[
                         (n * SECTIONS_PER_STORY + position) * 31 % len(self.variants)
@@ -243,6 +248,7 @@ class _BatchWriter:
                     )
             _insert(Explainer, explainer_row.columns, explainers)
             _insert(Explainer.topics.through, ["explainer_id", "topic_id"], links)
+            _insert(Explainer.authors.through, ["explainer_id", "author_id"], bylines)
             _insert(Section, section_row.columns, sections)
             _insert(SectionBlock, block_row.columns, blocks)
 

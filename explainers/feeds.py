@@ -48,7 +48,7 @@ class LatestExplainersFeed(Feed):
         return item.modified_at
 
     def item_author_name(self, item):
-        return item.byline or settings.NEWSROOM_SITE_NAME
+        return item.author_names or settings.NEWSROOM_SITE_NAME
 
     def item_categories(self, item):
         return [topic.name for topic in item.topics.all()]

@@ -51,7 +51,9 @@ class ExplainerFilter(filters.FilterSet):
             in_sections = Section.objects.filter(explainer=OuterRef("pk")).filter(
                 Q(heading__icontains=word) | Q(body__icontains=word)
             )
-            query &= search_q(["title", "standfirst", "byline"], word) | Q(Exists(in_sections))
+            query &= search_q(["title", "standfirst", "authors__name"], word) | Q(
+                Exists(in_sections)
+            )
         return queryset.filter(query)
 
     def filter_updated_since(self, queryset, name, value):

@@ -112,6 +112,25 @@ class Media(Versioned):
         return f"{hours}:{minutes:02}:{seconds:02}" if hours else f"{minutes}:{seconds:02}"
 
 
+class Author(Versioned):
+    """Who a story is by: a person or an organisation, chosen from this list."""
+
+    class Kind(models.TextChoices):
+        PERSON = "person", "Person"
+        ORGANISATION = "organisation", "Organisation"
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=200, unique=True)
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.PERSON)
+    url = models.URLField("URL", blank=True, help_text="Their page, if any")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
 class ExplainerQuerySet(models.QuerySet):
     @staticmethod
     def published_q(prefix: str = "") -> Q:
@@ -151,13 +170,16 @@ class ExplainerQuerySet(models.QuerySet):
     def for_public_list(self):
         """Newest first; the primary key breaks ties, so pages of a list never overlap."""
         return (
-            self.select_related("hero").prefetch_related("topics").order_by("-published_at", "-pk")
+            self.select_related("hero")
+            .prefetch_related("topics", "authors")
+            .order_by("-published_at", "-pk")
         )
 
     def for_public_detail(self):
         """One query per level, however many sections and blocks the story has."""
         return self.select_related("hero").prefetch_related(
             "topics",
+            "authors",
             Prefetch("corrections", queryset=Correction.objects.order_by("published_at", "pk")),
             Prefetch(
                 "sections",
@@ -185,7 +207,34 @@ class Explainer(Versioned):
     standfirst = models.TextField(
         help_text="One or two sentences under the headline: what the reader will learn"
     )
-    byline = models.CharField(max_length=200, blank=True)
+    authors = models.ManyToManyField(Author, related_name="explainers", blank=True)
+    figures = models.CharField(
+        "figures in the text",
+        max_length=8,
+        choices=[
+            ("", "As the kind says: pinned for analysis, live for explainers"),
+            ("pinned", "Pinned: as they stood when it was published"),
+            ("live", "Live: the newest value"),
+        ],
+        blank=True,
+        help_text="A dated analysis keeps the figures its prose was written with; an evergreen "
+        "explainer shows the newest. Readers are told when a newer figure exists.",
+    )
+    original_publisher = models.CharField(
+        "originally published by",
+        max_length=200,
+        blank=True,
+        help_text="When the story is another publisher's text, e.g. Sky News",
+    )
+    original_url = models.URLField(
+        "original URL", max_length=500, blank=True, help_text="The origin, as canonical link"
+    )
+    original_published_on = models.DateField(
+        "originally published on", null=True, blank=True, help_text="Leave empty if not given"
+    )
+    licence = models.CharField(
+        max_length=300, blank=True, help_text="On what terms we publish another's text"
+    )
     topics = models.ManyToManyField(Topic, related_name="explainers", blank=True)
     hero = models.ForeignKey(
         Media,
@@ -269,6 +318,29 @@ class Explainer(Versioned):
         return self.draft_of if self.draft_of_id else self
 
     @property
+    def pins_figures(self) -> bool:
+        """Figures in the text stand as they were when the story was published."""
+        if self.figures:
+            return self.figures == "pinned"
+        return self.kind == self.Kind.ANALYSIS
+
+    @property
+    def figures_as_of(self):
+        """The day pinned figures are taken from: its publication (today, for a draft)."""
+        if not self.pins_figures:
+            return None
+        when = self.story.published_at if self.is_working_copy else self.published_at
+        return timezone.localdate(when) if when else timezone.localdate()
+
+    @property
+    def author_names(self) -> str:
+        """The byline: its authors' names (uses prefetched ``authors``)."""
+        names = [author.name for author in self.authors.all()]
+        return (
+            " and ".join([", ".join(names[:-1]), names[-1]]) if len(names) > 1 else "".join(names)
+        )
+
+    @property
     def audit_target(self) -> "Explainer":
         """Audit entries are written on the story, for its working copy too."""
         return self.story
@@ -299,6 +371,22 @@ class Explainer(Versioned):
         notes = [note.published_at for note in self.corrections.all()]
         dates = [d for d in [self.published_at, self.revised_at, *notes] if d]
         return max(dates) if dates else None
+
+    @cached_property
+    def fact_notes(self) -> list["Correction"]:
+        """Public notes on the facts this story shows (a fact's note appears on every story
+        showing it): one query."""
+        return list(
+            Correction.objects.on_facts_shown_by(self.pk)
+            .select_related("quote__speaker", "statistic", "claim")
+            .order_by("published_at", "pk")
+        )
+
+    @property
+    def public_notes(self) -> list["Correction"]:
+        """Its own notes (prefetched) and its facts' notes, oldest first."""
+        notes = [*self.corrections.all(), *self.fact_notes]
+        return sorted(notes, key=lambda note: (note.published_at, note.pk))
 
     @property
     def contents(self) -> list["Section"]:
@@ -464,17 +552,24 @@ class SectionBlockQuerySet(models.QuerySet):
         return (
             self.select_related(
                 "quote__speaker",
+                "quote__role",
                 "quote__source",
+                "quote__checked_by",
                 "statistic__source",
+                "statistic__checked_by",
                 "claim__rating",
                 "claim__claimant",
+                "claim__made_in",
+                "claim__verdict_source",
+                "claim__checked_by",
                 "media",
-                "pinned_value__statistic",
             )
             .prefetch_related(
+                # sorted in Python; each value with its own source, if it names one
                 Prefetch(
-                    "statistic__values", queryset=StatisticValue.objects.order_by()
-                ),  # sorted in Python
+                    "statistic__values",
+                    queryset=StatisticValue.objects.select_related("source").order_by(),
+                ),
                 "claim__sources",
             )
             .order_by("position")
@@ -590,7 +685,8 @@ class SectionBlock(models.Model):
         if self.quote_id:
             return [self.quote.source] if self.quote.source_id else []
         if self.statistic_id:
-            return [self.statistic.source]
+            value = self.shown_value
+            return [value.shown_source if value else self.statistic.source]
         if self.claim_id:
             return list(self.claim.sources.all())
         return []
@@ -606,20 +702,34 @@ class SectionBlock(models.Model):
 
     @cached_property
     def shown_value(self) -> StatisticValue | None:
-        """The value readers see: the pinned one, or the statistic's current value."""
+        """The value readers see. Pinned (``@date`` in the token, or a story whose figures
+        stand as they were when it was published): that value, as corrected since. Live: the
+        statistic's current value."""
         if self.statistic_id is None:
             return None
-        return self.pinned_value or self.statistic.current
+        statistic = self.statistic
+        if self.pinned_value_id:
+            return statistic.corrected(self.pinned_value_id)
+        story = self.section.explainer
+        if story.pins_figures:
+            published = story.story.published_at if story.is_working_copy else story.published_at
+            return statistic.value_on(story.figures_as_of, known_at=published) or statistic.current
+        return statistic.current
+
+    @property
+    def is_pinned(self) -> bool:
+        return self.pinned_value_id is not None or (
+            self.statistic_id is not None and self.section.explainer.pins_figures
+        )
 
     @cached_property
     def newer_value(self) -> StatisticValue | None:
-        """For a pinned figure: the statistic's current value, if it is newer."""
-        if self.pinned_value is None:
+        """For a pinned figure: the statistic's current value, if it came after."""
+        if not self.is_pinned or self.shown_value is None:
             return None
-        current = self.statistic.current
-        if current and current.as_of > self.pinned_value.as_of:
-            return current
-        return None
+        current, shown = self.statistic.current, self.shown_value
+        later = current and StatisticValue.sort_key(current) > StatisticValue.sort_key(shown)
+        return current if later and current.pk != shown.pk else None
 
 
 def _follow(obj, names: list[str]) -> list:
@@ -634,6 +744,17 @@ def _follow(obj, names: list[str]) -> list:
     return _follow(value, names[1:])
 
 
+class CorrectionQuerySet(models.QuerySet):
+    def on_facts_shown_by(self, story_pk):
+        """Notes on the quotes, statistics and claims a story places."""
+        blocks = SectionBlock.objects.filter(section__explainer=story_pk)
+        return self.filter(
+            Q(quote__in=blocks.filter(quote__isnull=False).values("quote"))
+            | Q(statistic__in=blocks.filter(statistic__isnull=False).values("statistic"))
+            | Q(claim__in=blocks.filter(claim__isnull=False).values("claim"))
+        )
+
+
 class Correction(Versioned):
     """A public note on a story: a correction, a clarification or an update."""
 
@@ -642,7 +763,23 @@ class Correction(Versioned):
         CLARIFICATION = "clarification", "Clarification"
         UPDATE = "update", "Update"
 
-    explainer = models.ForeignKey(Explainer, on_delete=models.CASCADE, related_name="corrections")
+    explainer = models.ForeignKey(
+        Explainer,
+        on_delete=models.CASCADE,
+        related_name="corrections",
+        null=True,
+        blank=True,
+        help_text="A story, or else one of the facts below",
+    )
+    quote = models.ForeignKey(
+        Quote, on_delete=models.CASCADE, related_name="notes", null=True, blank=True
+    )
+    statistic = models.ForeignKey(
+        Statistic, on_delete=models.CASCADE, related_name="notes", null=True, blank=True
+    )
+    claim = models.ForeignKey(
+        Claim, on_delete=models.CASCADE, related_name="notes", null=True, blank=True
+    )
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.CORRECTION)
     text = models.TextField(help_text="What was wrong and what is right, in plain words")
     published_at = models.DateTimeField(default=timezone.now)
@@ -652,6 +789,8 @@ class Correction(Versioned):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, editable=False
     )
+
+    objects = CorrectionQuerySet.as_manager()
 
     class Meta:
         ordering = ["-published_at", "-pk"]
@@ -663,10 +802,26 @@ class Correction(Versioned):
                 name="correction_text_not_empty",
                 violation_error_message="Write the note readers will see.",
             ),
+            models.CheckConstraint(
+                condition=Q(explainer__isnull=False, quote=None, statistic=None, claim=None)
+                | Q(explainer=None, quote__isnull=False, statistic=None, claim=None)
+                | Q(explainer=None, quote=None, statistic__isnull=False, claim=None)
+                | Q(explainer=None, quote=None, statistic=None, claim__isnull=False),
+                name="correction_on_one_story_or_fact",
+                violation_error_message="A note is on one story, or on one fact.",
+            ),
         ]
 
     def __str__(self):
-        return f"{self.get_kind_display()} to “{self.explainer}”"
+        return f"{self.get_kind_display()} to “{self.subject}”"
+
+    @property
+    def subject(self):
+        return self.explainer or self.quote or self.statistic or self.claim
+
+    @property
+    def fact(self):
+        return self.quote or self.statistic or self.claim
 
 
 class Revision(models.Model):

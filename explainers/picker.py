@@ -2,7 +2,7 @@
 
 from django.db.models import Q
 
-from claims.models import Claim, Quote, Statistic
+from claims.models import VALUES_WITH_SOURCES, Claim, Quote, Statistic
 
 from .models import Media
 
@@ -24,24 +24,21 @@ def search_blocks(term: str) -> list[dict]:
         options.append((f"[[said:{quote.slug}]]", f"Quoted words in a sentence · {quote}"))
     groups.append(("Quotes", options))
 
-    statistics = Statistic.objects.select_related("source").prefetch_related("values")
+    statistics = Statistic.objects.select_related("source").prefetch_related(VALUES_WITH_SOURCES)
     if term:
         statistics = statistics.filter(Q(label__icontains=term) | Q(slug__icontains=term))
     options = []
     for stat in statistics[:PICKER_LIMIT]:
         current = stat.current
         shown = current.display if current else "no value yet"
-        options.append(
-            (f"[[statistic:{stat.slug}]]", f"Statistic card (live) · {stat.label} · {shown}")
-        )
-        options.append(
-            (f"[[value:{stat.slug}]]", f"Value in a sentence (live) · {shown} · {stat.label}")
-        )
+        options.append((f"[[statistic:{stat.slug}]]", f"Statistic card · {stat.label} · {shown}"))
+        options.append((f"[[value:{stat.slug}]]", f"Value in a sentence · {shown} · {stat.label}"))
         if current:
+            day = current.sort_date
             options.append(
                 (
-                    f"[[statistic:{stat.slug}@{current.as_of.isoformat()}]]",
-                    f"Statistic card pinned to {current.as_of:%-d %b %Y} · {stat.label} · {shown}",
+                    f"[[statistic:{stat.slug}@{day.isoformat()}]]",
+                    f"Statistic card pinned to {day:%-d %b %Y} · {stat.label} · {shown}",
                 )
             )
     groups.append(("Statistics", options))

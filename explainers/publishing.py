@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max
+from django.db.models import F, Max, Q
 from django.utils import timezone
 
 from claims.models import Statistic, StatisticValue
@@ -25,9 +25,12 @@ from newsroom.core.versioning import bump_version, expect_version
 from newsroom.core.workflow import require as _require
 
 from .blocks import compile_body
-from .models import Correction, Explainer, Media, Revision, Section, Topic
+from .models import Author, Correction, Explainer, Media, Revision, Section, Topic
 
-SCALAR_FIELDS = ["title", "slug", "kind", "standfirst", "byline", "seo_title", "seo_description"]
+SCALAR_FIELDS = [
+    "title", "slug", "kind", "standfirst", "figures", "seo_title", "seo_description",
+    "original_publisher", "original_url", "original_published_on", "licence",
+]  # fmt: skip
 
 
 # --- Content snapshots -------------------------------------------------------------------------
@@ -36,7 +39,8 @@ SCALAR_FIELDS = ["title", "slug", "kind", "standfirst", "byline", "seo_title", "
 def snapshot(explainer: Explainer) -> dict:
     """Everything a revision needs to show a diff and to restore the content."""
     return {
-        **{name: getattr(explainer, name) for name in SCALAR_FIELDS},
+        **{name: _json(getattr(explainer, name)) for name in SCALAR_FIELDS},
+        "authors": [author.slug for author in explainer.authors.order_by("name")],
         "hero": explainer.hero.slug if explainer.hero_id else None,
         "topics": sorted(explainer.topics.values_list("slug", flat=True)),
         "sections": [
@@ -44,6 +48,10 @@ def snapshot(explainer: Explainer) -> dict:
             for section in explainer.sections.order_by("position")
         ],
     }
+
+
+def _json(value):
+    return value.isoformat() if isinstance(value, datetime.date) else value
 
 
 def record_revision(explainer: Explainer, *, action: str, by, note: str = "") -> Revision:
@@ -65,6 +73,7 @@ def copy_content(source: Explainer, target: Explainer) -> None:
         setattr(target, name, getattr(source, name))
     target.save()
     target.topics.set(source.topics.all())
+    target.authors.set(source.authors.all())
     sections = source.sections.order_by("position").prefetch_related("blocks")
     write_sections(target, [SectionText.copy_of(section) for section in sections])
 
@@ -232,14 +241,40 @@ def record_edit(explainer: Explainer, *, by, created: bool = False) -> Revision:
         Explainer.objects.filter(pk=explainer.pk).update(has_changes=True)
         explainer.has_changes = True
     action = Revision.Action.CREATED if created else Revision.Action.EDITED
+    previous = explainer.story.revisions.order_by("-number").first()
     revision = record_revision(explainer, action=action, by=by)
     audit.record(
         actor=by,
         action=AuditEntry.Action.CREATED if created else AuditEntry.Action.EDITED,
         obj=explainer.story,
         message="Unpublished changes saved" if explainer.is_working_copy else "",
+        changes=content_changes(previous.content, revision.content) if previous else {},
     )
     return revision
+
+
+def content_changes(before: dict, after: dict) -> dict:
+    """What an edit changed between two revisions' content, for the audit trail: each field
+    ``[old, new]``, and each section whose heading or text changed (``section 2``)."""
+    changed = {
+        name: [before.get(name), after.get(name)]
+        for name in [*SCALAR_FIELDS, "authors", "topics", "hero"]
+        if before.get(name) != after.get(name) and (name in before or after.get(name))
+    }
+    old_sections, new_sections = before.get("sections", []), after.get("sections", [])
+    for index in range(max(len(old_sections), len(new_sections))):
+        old = old_sections[index] if index < len(old_sections) else None
+        new = new_sections[index] if index < len(new_sections) else None
+        if old != new:
+            changed[f"section {index + 1}"] = [_section_text(old), _section_text(new)]
+    return changed
+
+
+def _section_text(section: dict | None) -> str | None:
+    if section is None:
+        return None
+    text = f"{section['heading']}\n\n{section['body']}" if section["heading"] else section["body"]
+    return text[:2000]
 
 
 @transaction.atomic
@@ -443,13 +478,18 @@ def restore(revision: Revision, *, by) -> Explainer:
             [f"Revision {revision.number} cannot be restored as it was:", *errors]
         )
     for name in SCALAR_FIELDS:
-        setattr(target, name, content[name])
+        if name in content:  # revisions made before a field existed restore without it
+            setattr(target, name, content[name])
     target.hero = Media.objects.filter(slug=content["hero"]).first() if content["hero"] else None
     if not target.is_working_copy and target.status != Explainer.Status.PUBLISHED:
         target.status = Explainer.Status.DRAFT
     target.full_clean(exclude=["status", "published_at"])
     target.save()
     target.topics.set(Topic.objects.filter(slug__in=content["topics"]))
+    if "authors" in content:
+        target.authors.set(Author.objects.filter(slug__in=content["authors"]))
+    elif content.get("byline"):  # a revision from before bylines were authors
+        target.authors.set(Author.objects.filter(name=content["byline"]))
     write_sections(target, sections)
     bump_version(target)
     if target.is_working_copy:
@@ -501,6 +541,25 @@ def add_correction(
 
 
 @transaction.atomic
+def add_fact_note(fact, *, kind: str, text: str, by) -> Correction:
+    """A public note on a quote, statistic or claim: it appears on the fact's page and on every
+    story that shows the fact."""
+    _require(by, "explainers.correct_explainer", "You cannot add public notes.")
+    _refuse_null_characters(text)
+    pagecache.changing(fact)  # its page and every story showing it, on commit
+    note = Correction(
+        **{fact.token_kind: fact},
+        kind=kind,
+        text=text.strip(),
+        created_by=by if getattr(by, "is_authenticated", False) else None,
+    )
+    note.full_clean()
+    note.save()
+    audit.record(actor=by, action=AuditEntry.Action.CORRECTED, obj=fact, message=note.text[:200])
+    return note
+
+
+@transaction.atomic
 def edit_correction(note: Correction, *, by, **changes) -> Correction:
     """Change a public note's kind, text or date: readers see the new note at once."""
     _require(by, "explainers.correct_explainer", "You cannot edit public notes.")
@@ -511,7 +570,7 @@ def edit_correction(note: Correction, *, by, **changes) -> Correction:
         if isinstance(value, str):
             _refuse_null_characters(value)
         setattr(note, name, value.strip() if isinstance(value, str) else value)
-    pagecache.changing(stored.explainer, note.explainer)  # on commit, both if it moved
+    pagecache.changing(stored.subject, note.subject)  # on commit, both if it moved
     note.full_clean()
     note.save()
     bump_version(note)
@@ -521,7 +580,7 @@ def edit_correction(note: Correction, *, by, **changes) -> Correction:
     audit.record(
         actor=by,
         action=AuditEntry.Action.CORRECTED,
-        obj=note.explainer,
+        obj=note.subject,
         message=f"Edited a public note: {note.text[:180]}",
     )
     return note
@@ -530,12 +589,12 @@ def edit_correction(note: Correction, *, by, **changes) -> Correction:
 @transaction.atomic
 def delete_correction(note: Correction, *, by) -> None:
     _require(by, "explainers.delete_correction", "You cannot delete public notes.")
-    pagecache.changing(note.explainer)  # readers' cached pages go stale on commit
+    pagecache.changing(note.subject)  # readers' cached pages go stale on commit
     Explainer.objects.filter(pk=note.explainer_id).update(updated_at=timezone.now())
     audit.record(
         actor=by,
         action=AuditEntry.Action.CORRECTED,
-        obj=note.explainer,
+        obj=note.subject,
         message=f"Deleted a public note: {note.text[:180]}",
     )
     note.delete()
@@ -544,17 +603,39 @@ def delete_correction(note: Correction, *, by) -> None:
 def note_new_value(
     *, statistic: Statistic, value: StatisticValue, previous: StatisticValue | None, by, **kwargs
 ) -> str | None:
-    """A new figure was recorded (``claims.publishing.value_added``, inside its transaction):
-    every published story that shows the statistic live gets an automatic, public update note.
-    Returns what was done, in words, for the person who added the figure."""
-    if previous is None or value.as_of <= previous.as_of or value.value == previous.value:
-        return None  # a back-filled or unchanged figure changes nothing readers see
+    """A value was recorded (``claims.publishing.value_added``, inside its transaction).
+
+    A correction of our mistake: a public correction note on the statistic, which every story
+    showing it carries. Otherwise, when the current figure changed, an automatic update note on
+    every published story showing the statistic live (pinned figures keep their value and say a
+    newer one exists). Returns what was done, in words, for the person who added the figure.
+    """
+    if value.revision_kind == StatisticValue.Revision.CORRECTION:
+        pagecache.changing(statistic)
+        Correction.objects.create(
+            statistic=statistic,
+            kind=Correction.Kind.CORRECTION,
+            text=value.correction_note.strip(),
+            automatic=True,
+            created_by=by if getattr(by, "is_authenticated", False) else None,
+        )
+        return "Value corrected; every story showing the figure now carries the correction."
+    current = statistic.current
+    if previous is None or current is None or current.pk != value.pk:
+        return None  # a back-filled figure changes nothing readers see
+    if value.value == previous.value and value.qualifier == previous.qualifier:
+        return None
+    what = "revised by the source" if value.revises_id else "updated"
     text = (
-        f"Figure updated: {statistic.format(previous.value)} → {statistic.format(value.value)}, "
-        f"source {statistic.source.publisher}, as of {value.as_of:%-d %B %Y}."
+        f"Figure {what}: {previous.qualifier + ' ' if previous.qualifier else ''}"
+        f"{statistic.format(previous.value)} → {value.qualifier + ' ' if value.qualifier else ''}"
+        f"{statistic.format(value.value)}, source {value.shown_source.publisher}, "
+        f"{value.date_display}."
     )
+    live = Q(figures="live") | Q(figures="", kind=Explainer.Kind.EXPLAINER)
     stories = (
         Explainer.objects.published()
+        .filter(live)
         .filter(sections__blocks__statistic=statistic, sections__blocks__pinned_value__isnull=True)
         .distinct()
     )

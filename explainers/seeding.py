@@ -12,13 +12,24 @@ from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.utils import timezone
 from django.utils.dateparse import parse_duration
 
-from claims.models import Claim, Person, Quote, Rating, Source, Statistic, StatisticValue
+from claims.models import (
+    Claim,
+    ClaimRating,
+    Person,
+    PersonRole,
+    Quote,
+    Rating,
+    Source,
+    Statistic,
+    StatisticValue,
+)
 from newsroom.core import audit
 from newsroom.core.models import AuditEntry
 
-from .models import Explainer, Media, Revision, Section, Topic
+from .models import Author, Explainer, Media, Revision, Section, Topic
 from .publishing import SectionText, record_revision, write_sections
 
 DEFAULT_FILE = Path(__file__).resolve().parent / "seeds" / "stories.toml"
@@ -33,6 +44,7 @@ class LoadReport:
     created: dict[str, int] = field(default_factory=dict)
     updated: dict[str, int] = field(default_factory=dict)
     kept: dict[str, int] = field(default_factory=dict)
+    new: set = field(default_factory=set)  # (model, pk) created by this load
 
     def count(self, model, created: bool | None) -> None:
         if created is None:
@@ -72,6 +84,7 @@ def upsert(model, lookup: dict, values: dict, report: LoadReport, keep=None):
         obj.full_clean()
         obj.save()
         report.count(model, created=True)
+        report.new.add((model, obj.pk))
         return obj
     changed = [key for key, value in values.items() if getattr(obj, key) != value]
     if changed and keep is not None and keep(obj):
@@ -92,7 +105,8 @@ def set_m2m(obj, name: str, wanted: list, report: LoadReport) -> None:
     manager = getattr(obj, name)
     if {o.pk for o in manager.all()} != {o.pk for o in wanted}:
         manager.set(wanted)
-        report.count(type(obj), created=False)
+        if (type(obj), obj.pk) not in report.new:  # part of creating it, not an update
+            report.count(type(obj), created=False)
 
 
 def edited_in_admin(obj) -> bool:
@@ -126,6 +140,19 @@ def load_stories(path: Path = DEFAULT_FILE) -> LoadReport:
     return report
 
 
+# A check means a named person checked it: the seed file has nobody to name.
+REFUSED_KEYS = {"checked_on", "checked_by"}
+
+
+def _refuse_unverifiable(row: dict, where: str) -> None:
+    found = REFUSED_KEYS & set(row)
+    if found:
+        raise SeedError(
+            f"{where}: {', '.join(sorted(found))} cannot be loaded: a check is recorded when a "
+            "named fact-checker marks the fact as checked, never from a file."
+        )
+
+
 def _load(data: dict, report: LoadReport) -> None:
     topics = {
         row["slug"]: upsert(
@@ -136,8 +163,22 @@ def _load(data: dict, report: LoadReport) -> None:
         )
         for row in data.get("topics", [])
     }
-    people = {
+    authors = {
         row["slug"]: upsert(
+            Author,
+            {"slug": row["slug"]},
+            {
+                "name": row["name"],
+                "kind": row.get("kind", Author.Kind.PERSON),
+                "url": row.get("url", ""),
+            },
+            report,
+        )
+        for row in data.get("authors", [])
+    }
+    people, roles = {}, {}
+    for row in data.get("people", []):
+        person = people[row["slug"]] = upsert(
             Person,
             {"slug": row["slug"]},
             {
@@ -147,8 +188,18 @@ def _load(data: dict, report: LoadReport) -> None:
             },
             report,
         )
-        for row in data.get("people", [])
-    }
+        for role in row.get("roles", []):
+            roles[(row["slug"], role["title"])] = upsert(
+                PersonRole,
+                {"person": person, "title": role["title"]},
+                {
+                    "organisation": role.get("organisation", ""),
+                    "name_as_used": role.get("name_as_used", ""),
+                    "starts_on": role.get("starts_on"),
+                    "ends_on": role.get("ends_on"),
+                },
+                report,
+            )
     sources = {
         row["slug"]: upsert(
             Source,
@@ -156,8 +207,10 @@ def _load(data: dict, report: LoadReport) -> None:
             {
                 "title": row["title"],
                 "publisher": row["publisher"],
+                "author": row.get("author", ""),
                 "kind": row["kind"],
                 "url": row.get("url", ""),
+                "archive_url": row.get("archive_url", ""),
                 "published_on": row.get("published_on"),
                 "accessed_on": row.get("accessed_on"),
                 "notes": row.get("notes", ""),
@@ -167,8 +220,12 @@ def _load(data: dict, report: LoadReport) -> None:
         for row in data.get("sources", [])
     }
 
+    def source(slug, where):
+        return _lookup(sources, slug, "source", where) if slug else None
+
     for row in data.get("statistics", []):
         where = f"statistic {row['slug']}"
+        _refuse_unverifiable(row, where)
         statistic = upsert(
             Statistic,
             {"slug": row["slug"]},
@@ -177,10 +234,8 @@ def _load(data: dict, report: LoadReport) -> None:
                 "unit": row.get("unit", ""),
                 "prefix": row.get("prefix", ""),
                 "display": row.get("display", Statistic.Display.FULL),
-                "qualifier": row.get("qualifier", ""),
                 "source": _lookup(sources, row["source"], "source", where),
                 "methodology": row.get("methodology", ""),
-                "checked_on": row.get("checked_on"),
                 "review_by": row.get("review_by"),
             },
             report,
@@ -189,10 +244,17 @@ def _load(data: dict, report: LoadReport) -> None:
         for value in row.get("values", []):
             upsert(
                 StatisticValue,
-                {"statistic": statistic, "as_of": value["as_of"]},
                 {
+                    "statistic": statistic,
+                    "as_of": value.get("as_of"),
                     "value": Decimal(value["value"]),
-                    "period": value.get("period", ""),
+                    "revises": None,
+                },
+                {
+                    "qualifier": value.get("qualifier", ""),
+                    "period_start": value.get("period_start"),
+                    "period_end": value.get("period_end"),
+                    "source": source(value.get("source"), where),
                     "note": value.get("note", ""),
                 },
                 report,
@@ -201,18 +263,23 @@ def _load(data: dict, report: LoadReport) -> None:
 
     for row in data.get("quotes", []):
         where = f"quote {row['slug']}"
+        _refuse_unverifiable(row, where)
         upsert(
             Quote,
             {"slug": row["slug"]},
             {
                 "text": row["text"].strip(),
+                "is_partial": row.get("is_partial", False),
                 "speaker": _lookup(people, row["speaker"], "person", where),
-                "said_on": row.get("said_on"),
-                "context": row.get("context", ""),
-                "source": _lookup(sources, row["source"], "source", where)
-                if row.get("source")
+                "role": _lookup(roles, (row["speaker"], row["role"]), "role", where)
+                if row.get("role")
                 else None,
-                "checked_on": row.get("checked_on"),
+                "said_on": row.get("said_on"),
+                "said_on_precision": row.get("said_on_precision", "day"),
+                "medium": row.get("medium", ""),
+                "url": row.get("url", ""),
+                "context": row.get("context", ""),
+                "source": source(row.get("source"), where),
                 "review_by": row.get("review_by"),
             },
             report,
@@ -222,6 +289,7 @@ def _load(data: dict, report: LoadReport) -> None:
     ratings = {rating.slug: rating for rating in Rating.objects.all()}
     for row in data.get("claims", []):
         where = f"claim {row['slug']}"
+        _refuse_unverifiable(row, where)
         claim = upsert(
             Claim,
             {"slug": row["slug"]},
@@ -232,20 +300,27 @@ def _load(data: dict, report: LoadReport) -> None:
                 else None,
                 "claimant_name": row.get("claimant_name", ""),
                 "claimed_on": row.get("claimed_on"),
+                "made_in": source(row.get("made_in"), where),
+                "medium": row.get("medium", ""),
                 "rating": _lookup(ratings, row["rating"], "rating", where),
                 "explanation": row["explanation"],
-                "checked_on": row.get("checked_on"),
+                "verdict_by": row.get("verdict_by", ""),
+                "verdict_source": source(row.get("verdict_source"), where),
                 "review_by": row.get("review_by"),
             },
             report,
             keep=edited_in_admin,
         )
-        set_m2m(
-            claim,
-            "sources",
-            [_lookup(sources, s, "source", where) for s in row.get("sources", [])],
-            report,
-        )
+        evidence = [_lookup(sources, s, "source", where) for s in row.get("sources", [])]
+        problem = claim.evidence_problem(evidence)
+        if problem:
+            raise SeedError(f"{where}: {problem}")
+        set_m2m(claim, "sources", evidence, report)
+        verdict = {"rating": claim.rating, "explanation": claim.explanation}
+        if not ClaimRating.objects.filter(
+            claim=claim, verdict_by=claim.verdict_by, **verdict
+        ).exists():
+            ClaimRating.objects.create(claim=claim, verdict_by=claim.verdict_by, **verdict)
 
     media = {}
     for row in data.get("media", []):
@@ -265,16 +340,26 @@ def _load(data: dict, report: LoadReport) -> None:
         )
 
     for row in data.get("explainers", []):
-        _load_explainer(row, topics, media, report)
+        _load_explainer(row, topics, authors, media, report)
 
 
-def _load_explainer(row: dict, topics: dict, media: dict, report: LoadReport) -> None:
+def _load_explainer(
+    row: dict, topics: dict, authors: dict, media: dict, report: LoadReport
+) -> None:
     where = f"explainer {row['slug']}"
     before = dict(report.created), dict(report.updated)
     existing = Explainer.objects.stories().filter(slug=row["slug"]).first()
     if existing is not None and edited_by_people(existing):
         report.kept["explainers"] = report.kept.get("explainers", 0) + 1
         return
+    status = row.get("status", Explainer.Status.DRAFT)
+    published_at = row.get("published_at")
+    if published_at is None and status == Explainer.Status.PUBLISHED:
+        # When we published it here: the first load. (The original's time is not ours to
+        # invent; ``original_published_on`` says it, when the source gives it.)
+        published_at = (
+            existing.published_at if existing and existing.published_at else timezone.now()
+        )
     explainer = upsert(
         Explainer,
         {"slug": row["slug"], "draft_of": None},
@@ -282,13 +367,23 @@ def _load_explainer(row: dict, topics: dict, media: dict, report: LoadReport) ->
             "title": row["title"],
             "kind": row.get("kind", Explainer.Kind.EXPLAINER),
             "standfirst": row["standfirst"],
-            "byline": row.get("byline", ""),
-            "status": row.get("status", Explainer.Status.DRAFT),
-            "published_at": row.get("published_at"),
+            "figures": row.get("figures", ""),
+            "status": status,
+            "published_at": published_at,
             "hero": _lookup(media, row["hero"], "media", where) if row.get("hero") else None,
             "seo_title": row.get("seo_title", ""),
             "seo_description": row.get("seo_description", ""),
+            "original_publisher": row.get("original_publisher", ""),
+            "original_url": row.get("original_url", ""),
+            "original_published_on": row.get("original_published_on"),
+            "licence": row.get("licence", ""),
         },
+        report,
+    )
+    set_m2m(
+        explainer,
+        "authors",
+        [_lookup(authors, a, "author", where) for a in row.get("authors", [])],
         report,
     )
     set_m2m(
@@ -297,7 +392,6 @@ def _load_explainer(row: dict, topics: dict, media: dict, report: LoadReport) ->
         [_lookup(topics, t, "topic", where) for t in row.get("topics", [])],
         report,
     )
-
     sections = []
     for position, section_row in enumerate(row.get("sections", []), start=1):
         body = section_row.get("body", "").strip()

@@ -24,7 +24,7 @@ from newsroom.core.api import (
     absolute,
 )
 
-from .models import Explainer, Media, Section, SectionBlock, Topic
+from .models import Author, Explainer, Media, Section, SectionBlock, Topic
 from .rendering import block_html
 
 # Links our templates write as /facts/… become absolute, so partners' pages can use the HTML.
@@ -163,14 +163,42 @@ class SectionSerializer(ModelSerializer):
 
 
 class NoteSerializer(serializers.Serializer):
-    """A public correction, clarification or update note on a story."""
+    """A public correction, clarification or update note on a story, or on a fact it shows."""
 
     kind = serializers.ChoiceField(choices=["correction", "clarification", "update"])
     text = serializers.CharField()
     published_at = DateTimeField()
+    fact = serializers.SerializerMethodField(
+        help_text="For a note on a fact the story shows: the fact's page; null for the story's own"
+    )
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_fact(self, note) -> str | None:
+        fact = note.fact
+        return absolute(self.context.get("request"), fact.get_absolute_url()) if fact else None
+
+
+class AuthorSerializer(ModelSerializer):
+    class Meta:
+        model = Author
+        fields = ["name", "kind", "url"]
+
+
+class OriginSerializer(serializers.Serializer):
+    """Where a story by another publisher first appeared."""
+
+    publisher = serializers.CharField(source="original_publisher")
+    url = OptionalURLField(source="original_url")
+    published_on = serializers.DateField(source="original_published_on", allow_null=True)
+    licence = serializers.CharField()
 
 
 class ExplainerSerializer(ModelSerializer):
+    byline = serializers.CharField(source="author_names", help_text="Its authors' names")
+    authors = AuthorSerializer(many=True)
+    originally_published = serializers.SerializerMethodField(
+        help_text="When the text is another publisher's: who, where and on what terms"
+    )
     topics = TopicSerializer(many=True)
     hero = MediaSerializer(allow_null=True)
     site_url = SiteURLField()
@@ -181,9 +209,15 @@ class ExplainerSerializer(ModelSerializer):
     class Meta:
         model = Explainer
         fields = [
-            "slug", "title", "kind", "standfirst", "byline", "topics", "hero", "published_at",
-            "updated_at", "site_url", "api_url",
+            "slug", "title", "kind", "standfirst", "byline", "authors", "originally_published",
+            "topics", "hero", "published_at", "updated_at", "site_url", "api_url",
         ]  # fmt: skip
+
+    @extend_schema_field(OriginSerializer(allow_null=True))
+    def get_originally_published(self, explainer):
+        if not explainer.original_publisher:
+            return None
+        return OriginSerializer(explainer).data
 
 
 class ExplainerDetailSerializer(ExplainerSerializer):
@@ -191,7 +225,10 @@ class ExplainerDetailSerializer(ExplainerSerializer):
     sections = SectionSerializer(many=True)
     sources = SourceSerializer(source="sources_cited", many=True)
     corrections = NoteSerializer(
-        many=True, help_text="Corrections, clarifications and update notes, oldest first"
+        source="public_notes",
+        many=True,
+        help_text="Corrections, clarifications and update notes, oldest first: the story's own "
+        "and those on the facts it shows",
     )
 
     class Meta(ExplainerSerializer.Meta):

@@ -1,6 +1,7 @@
 from django.contrib import admin, messages
 from django.db.models import F
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from rest_framework_api_key.admin import APIKeyModelAdmin
 from rest_framework_api_key.models import APIKey
 
@@ -16,6 +17,34 @@ class AuditEntryAdmin(DateSafeChangeListAdmin, admin.ModelAdmin):
     """Read-only: the trail is written by the workflow, never edited by hand."""
 
     list_display = ["created_at", "actor", "action", "content_type", "object_repr", "message"]
+    readonly_fields = [
+        "created_at",
+        "actor",
+        "action",
+        "content_type",
+        "object_repr",
+        "message",
+        "changed",
+    ]
+    fields = readonly_fields
+
+    @admin.display(description="What changed")
+    def changed(self, obj):
+        if not obj.changes:
+            return "—"
+        return format_html(
+            '<table class="audit-changes"><thead><tr><th scope="col">Field</th>'
+            '<th scope="col">Before</th><th scope="col">After</th></tr></thead><tbody>{}</tbody></table>',
+            format_html_join(
+                "",
+                "<tr><th scope='row'>{}</th><td>{}</td><td>{}</td></tr>",
+                (
+                    (name.replace("_", " ").capitalize(), _shown(old), _shown(new))
+                    for name, (old, new) in obj.changes.items()
+                ),
+            ),
+        )
+
     list_filter = ["action", "content_type", ("actor", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["actor", "content_type"]
     search_fields = ["object_repr", "message", "actor__username"]
@@ -29,6 +58,14 @@ class AuditEntryAdmin(DateSafeChangeListAdmin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+def _shown(value) -> str:
+    if value is None or value == "":
+        return "(empty)"
+    if isinstance(value, list):
+        return ", ".join(map(str, value)) or "(none)"
+    return str(value)
 
 
 # Partners get PartnerKeys; the library's own key model stays unused and out of the admin.

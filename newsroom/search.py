@@ -24,7 +24,7 @@ from django.db.models.functions import Coalesce
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from claims.models import Quote, Statistic
+from claims.models import VALUES_WITH_SOURCES, Quote, Statistic
 from explainers.models import Explainer, Section
 
 CONFIG = "english"
@@ -210,7 +210,7 @@ def _search_postgres(results: Results) -> None:
     statistics = (
         Statistic.objects.public()
         .select_related("source")
-        .prefetch_related("values")
+        .prefetch_related(VALUES_WITH_SOURCES)
         .annotate(document=statistic_vector())
         .filter(document=query)
         .annotate(rank=SearchRank(statistic_vector(), query), snippet=_headline("label", query))
@@ -261,7 +261,7 @@ def _search_fallback(results: Results) -> None:
     statistics = (
         Statistic.objects.public()
         .select_related("source")
-        .prefetch_related("values")
+        .prefetch_related(VALUES_WITH_SOURCES)
         .filter(statistic_q)[:FACT_LIMIT]
     )
     results.statistics = [Hit(s, highlight_plain(s.label, terms)) for s in statistics]

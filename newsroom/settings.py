@@ -176,6 +176,9 @@ TIME_ZONE = "Europe/London"
 USE_I18N = True
 USE_TZ = True
 
+# A URL typed without a scheme ("news.sky.com/story") means https, as it will in Django 6.
+FORMS_URLFIELD_ASSUME_HTTPS = True
+
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 MEDIA_URL = "/media/"

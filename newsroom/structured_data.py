@@ -56,17 +56,25 @@ def publisher(absolute: Absolute) -> dict:
     }
 
 
-def person(person_obj) -> dict:
+def person(person_obj, role=None) -> dict:
+    """A person; with ``role``, as they were then (their role and name at the time)."""
+    if role is None:
+        return {"@type": "Person", "name": person_obj.name}
     return _clean(
         {
             "@type": "Person",
-            "name": person_obj.name,
-            "jobTitle": person_obj.role,
-            "affiliation": {"@type": "Organization", "name": person_obj.affiliation}
-            if person_obj.affiliation
+            "name": role.name_as_used or person_obj.name,
+            "jobTitle": role.title,
+            "affiliation": {"@type": "Organization", "name": role.organisation}
+            if role.organisation
             else None,
         }
     )
+
+
+def author(author_obj) -> dict:
+    kind = "Organization" if author_obj.kind == "organisation" else "Person"
+    return _clean({"@type": kind, "name": author_obj.name, "url": author_obj.url})
 
 
 def image_url(media, absolute: Absolute) -> str | None:
@@ -77,10 +85,21 @@ def image_url(media, absolute: Absolute) -> str | None:
 
 def news_article(explainer, absolute: Absolute) -> dict:
     url = absolute(explainer.get_absolute_url())
-    author = (
-        {"@type": "Person", "name": explainer.byline}
-        if explainer.byline
-        else {"@type": "Organization", "name": settings.NEWSROOM_SITE_NAME}
+    authors = [author(obj) for obj in explainer.authors.all()] or [
+        {"@type": "Organization", "name": settings.NEWSROOM_SITE_NAME}
+    ]
+    based_on = (
+        _clean(
+            {
+                "@type": "CreativeWork",
+                "url": explainer.original_url,
+                "datePublished": _date(explainer.original_published_on),
+                "publisher": {"@type": "Organization", "name": explainer.original_publisher},
+                "license": explainer.licence,
+            }
+        )
+        if explainer.original_publisher
+        else None
     )
     image = image_url(explainer.hero, absolute)
     return _clean(
@@ -93,8 +112,9 @@ def news_article(explainer, absolute: Absolute) -> dict:
             "mainEntityOfPage": {"@type": "WebPage", "@id": url},
             "datePublished": _date(explainer.published_at),
             "dateModified": _date(explainer.modified_at or explainer.published_at),
-            "author": [author],
+            "author": authors,
             "publisher": publisher(absolute),
+            "isBasedOn": based_on,
             "image": [image] if image else None,
             "articleSection": [topic.name for topic in explainer.topics.all()],
             "genre": explainer.get_kind_display(),
@@ -116,17 +136,28 @@ def claim_review(claim, absolute: Absolute) -> dict:
         if claim.claimant_id
         else {"@type": "Organization", "name": claim.claimant_name}
     )
+    reviewer = (
+        {
+            "@type": "NewsMediaOrganization",
+            "name": settings.NEWSROOM_SITE_NAME,
+            "url": absolute(reverse("home")),
+        }
+        if claim.is_our_verdict
+        else _clean(
+            {
+                "@type": "NewsMediaOrganization",
+                "name": claim.verdict_by,
+                "url": claim.verdict_source.url if claim.verdict_source_id else None,
+            }
+        )
+    )
     return _clean(
         {
             "@type": "ClaimReview",
             "url": absolute(claim.get_absolute_url()),
             "claimReviewed": claim.text,
-            "datePublished": _date(claim.checked_on or claim.created_at.date()),
-            "author": {
-                "@type": "NewsMediaOrganization",
-                "name": settings.NEWSROOM_SITE_NAME,
-                "url": absolute(reverse("home")),
-            },
+            "datePublished": _date(claim.checked_on if claim.is_checked else None),
+            "author": reviewer,
             "reviewRating": _clean({**review_rating, "ratingExplanation": claim.explanation}),
             "itemReviewed": _clean(
                 {
@@ -146,9 +177,13 @@ def quotation(quote, absolute: Absolute) -> dict:
             "@type": "Quotation",
             "url": absolute(quote.get_absolute_url()),
             "text": quote.text,
-            "creator": person(quote.speaker),
-            "spokenByCharacter": person(quote.speaker),
-            "dateCreated": _date(quote.said_on),
+            "creator": person(quote.speaker, quote.role_at_the_time),
+            "spokenByCharacter": person(quote.speaker, quote.role_at_the_time),
+            "dateCreated": quote.said_on.isoformat()[
+                : {"year": 4, "month": 7}.get(quote.said_on_precision, 10)
+            ]
+            if quote.said_on
+            else None,
             "isBasedOn": (source.url or absolute(source.get_absolute_url())) if source else None,
         }
     )

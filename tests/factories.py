@@ -4,10 +4,20 @@ from decimal import Decimal
 import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
+from django.utils.text import slugify
 
-from claims.models import Claim, Person, Quote, Rating, Source, Statistic, StatisticValue
+from claims.models import (
+    Claim,
+    ClaimSource,
+    Person,
+    Quote,
+    Rating,
+    Source,
+    Statistic,
+    StatisticValue,
+)
 from explainers.blocks import compile_body
-from explainers.models import Explainer, Media, Section, Topic
+from explainers.models import Author, Explainer, Media, Section, Topic
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -70,24 +80,39 @@ class StatisticFactory(factory.django.DjangoModelFactory):
 
     @factory.post_generation
     def values(self, create, extracted, **kwargs):
-        """``values=[(value, date), ...]``; by default one value, 50,271 as of 11 August 2025."""
+        """``values=[(value, date), ...]`` or ``[{"value": …, "qualifier": …}, ...]``; by
+        default one value, 50,271 as of 11 August 2025."""
         if not create:
             return
-        for value, as_of in (
-            extracted if extracted is not None else [(50271, datetime.date(2025, 8, 11))]
-        ):
-            StatisticValue.objects.create(statistic=self, value=Decimal(value), as_of=as_of)
+        for item in extracted if extracted is not None else [(50271, datetime.date(2025, 8, 11))]:
+            fields = (
+                dict(item)
+                if isinstance(item, dict)
+                else dict(zip(["value", "as_of"], item, strict=True))
+            )
+            fields["value"] = Decimal(fields["value"])
+            StatisticValue.objects.create(statistic=self, **fields)
 
 
 class ClaimFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Claim
+        skip_postgeneration_save = True
 
     slug = factory.Sequence(lambda n: f"claim-{n}")
     text = factory.Faker("sentence", nb_words=10)
     claimant = factory.SubFactory(PersonFactory)
     rating = factory.LazyFunction(lambda: Rating.objects.get(slug="misleading"))
     explanation = "The figures say otherwise."
+
+    @factory.post_generation
+    def evidence(self, create, extracted, **kwargs):
+        """``evidence=[source, ...]``: the sources cited for the verdict (none by default). The
+        admin refuses to save a verdict of our own without one."""
+        if not create:
+            return
+        for source in extracted or []:
+            ClaimSource.objects.create(claim=self, source=source)
 
 
 class MediaFactory(factory.django.DjangoModelFactory):
@@ -108,7 +133,6 @@ class ExplainerFactory(factory.django.DjangoModelFactory):
     title = factory.Sequence(lambda n: f"What is happening {n}?")
     slug = factory.Sequence(lambda n: f"explainer-{n}")
     standfirst = factory.Faker("sentence", nb_words=20)
-    byline = "Staff reporter"
     status = Explainer.Status.DRAFT
 
     class Params:
@@ -130,6 +154,31 @@ class ExplainerFactory(factory.django.DjangoModelFactory):
     def topics(self, create, extracted, **kwargs):
         if create and extracted:
             self.topics.set(extracted)
+
+    @factory.post_generation
+    def authors(self, create, extracted, **kwargs):
+        """Authors or their names (a name makes a person); by default the "Staff reporter";
+        ``authors=[]`` for none."""
+        if not create:
+            return
+        self.authors.set(
+            author if isinstance(author, Author) else author_named(author)
+            for author in (["Staff reporter"] if extracted is None else extracted)
+        )
+
+
+class AuthorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Author
+        django_get_or_create = ["slug"]
+
+    name = factory.Sequence(lambda n: f"Reporter {n}")
+    slug = factory.LazyAttribute(lambda author: slugify(author.name))
+    kind = Author.Kind.PERSON
+
+
+def author_named(name, **fields):
+    return AuthorFactory(name=name, **fields)
 
 
 def add_section(explainer, body="", heading="", position=None):
@@ -161,7 +210,7 @@ def admin_form_data(response, **overrides):
     Read-only fields are not part of the form, exactly as in a browser.
     """
     from django.db.models import Model
-    from django.forms import MultiWidget
+    from django.forms import ModelMultipleChoiceField, MultipleChoiceField, MultiWidget
 
     def encode(value):
         if value is None:
@@ -183,6 +232,8 @@ def admin_form_data(response, **overrides):
             elif isinstance(value, bool):
                 if value:
                     data[key] = "on"
+            elif isinstance(field, MultipleChoiceField | ModelMultipleChoiceField):
+                data[key] = encode(value or [])  # nothing selected: the browser posts nothing
             else:
                 data[key] = encode(value)
 

@@ -38,6 +38,11 @@ class AuditEntry(models.Model):
     object_repr = models.CharField("object", max_length=300)
     target = GenericForeignKey("content_type", "object_id")
     message = models.TextField(blank=True)
+    changes = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="For an edit: each changed field's value before and after, {field: [old, new]}",
+    )
 
     class Meta:
         ordering = ["-created_at", "-pk"]

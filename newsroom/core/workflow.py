@@ -33,6 +33,7 @@ def save(obj, *, by, created: bool | None = None, message: str = ""):
     created = obj.pk is None if created is None else created
     name = obj._meta.verbose_name
     require(by, permission(obj, "add" if created else "change"), f"You cannot change {name}s.")
+    before = {} if created else audit.stored_values(obj)
     if not created:  # a new record is on no page until something shows it
         pagecache.changing(obj)
     obj.save()
@@ -43,6 +44,7 @@ def save(obj, *, by, created: bool | None = None, message: str = ""):
         action=AuditEntry.Action.CREATED if created else AuditEntry.Action.EDITED,
         obj=obj,
         message=message,
+        changes=audit.changes(before, audit.field_values(obj)) if before else {},
     )
     return obj
 

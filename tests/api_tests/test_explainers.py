@@ -9,6 +9,7 @@ from claims.models import StatisticValue
 from explainers.models import Explainer
 from newsroom.models import PartnerKey
 from tests.factories import (
+    AuthorFactory,
     ClaimFactory,
     ExplainerFactory,
     MediaFactory,
@@ -72,7 +73,8 @@ def test_list_item_has_site_and_api_urls_and_utc_times(api_client):
 
 
 def test_detail_resolves_each_fact_with_its_value_date_and_source(api_client, statistic):
-    explainer = ExplainerFactory(published=True, byline="Home affairs desk")
+    desk = AuthorFactory(name="Home affairs desk", kind="organisation")
+    explainer = ExplainerFactory(published=True, authors=[desk])
     add_section(explainer, "Opening words.")
     add_section(
         explainer, f"Home Office data shows [[value:{statistic.slug}]] people.", heading="How many?"
@@ -80,6 +82,7 @@ def test_detail_resolves_each_fact_with_its_value_date_and_source(api_client, st
     data = api_client.get(detail(explainer.slug)).json()
     assert [s["heading"] for s in data["sections"]] == ["", "How many?"]
     assert data["byline"] == "Home affairs desk"
+    assert data["authors"] == [{"name": "Home affairs desk", "kind": "organisation", "url": ""}]
     assert data["canonical_url"] == f"http://testserver/explainers/{explainer.slug}/"
     body = data["sections"][1]["body"]
     assert [piece["type"] for piece in body] == ["html", "value", "html"]
@@ -291,26 +294,26 @@ def test_last_modified_gives_304_on_detail_until_a_fact_changes(api_client, stat
 def test_list_queries_do_not_grow_with_the_page(warm_client, django_assert_num_queries):
     topic = TopicFactory(slug="ukraine")
     ExplainerFactory(published=True, topics=[topic], hero=MediaFactory())
-    # explainers + hero, their topics (the warm client's key comes from the shared cache)
-    with django_assert_num_queries(2):
+    # explainers + hero, their topics, their authors (the warm client's key is in the cache)
+    with django_assert_num_queries(3):
         assert len(slugs(warm_client.get(LIST))) == 1
     for _ in range(59):
         ExplainerFactory(published=True, topics=[topic, TopicFactory()], hero=MediaFactory())
-    with django_assert_num_queries(2):
-        assert len(slugs(warm_client.get(LIST, {"page_size": 60}))) == 60
-    # the topic filter's check that "ukraine" is public, explainers + hero, their topics
     with django_assert_num_queries(3):
+        assert len(slugs(warm_client.get(LIST, {"page_size": 60}))) == 60
+    # the topic filter's check that "ukraine" is public, explainers + hero, topics, authors
+    with django_assert_num_queries(4):
         assert len(slugs(warm_client.get(LIST, {"topic": "ukraine", "page_size": 100}))) == 60
 
 
 def test_detail_queries_do_not_grow_with_the_story(warm_client, django_assert_num_queries):
     small = full_story(n_sections=1)
     big = full_story(n_sections=12)
-    # explainer + hero, topics, public notes, sections, blocks + their facts, statistic values,
-    # claim sources (the key comes from the shared cache)
-    with django_assert_num_queries(7):
+    # explainer + hero, topics, authors, public notes, sections, blocks + their facts, statistic
+    # values + their sources, claim sources, notes on the facts (the key is in the cache)
+    with django_assert_num_queries(9):
         assert warm_client.get(detail(small.slug)).status_code == 200
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(9):
         response = warm_client.get(detail(big.slug))
     assert len(response.json()["sections"]) == 12
     assert len(response.json()["sections"][11]["body"]) >= 6
@@ -319,19 +322,19 @@ def test_detail_queries_do_not_grow_with_the_story(warm_client, django_assert_nu
 def test_detail_stays_within_budget_when_usage_is_written(
     api_client, django_assert_max_num_queries
 ):
-    """A request that reads the key or writes usage still takes at most 8 queries."""
+    """A request that reads the key or writes usage still takes at most 10 queries."""
     explainer = full_story(n_sections=3)
-    # key (not yet cached), explainer + hero, topics, notes, sections, blocks + facts, values,
-    # claim sources; the usage write waits for a request whose key came from the cache
-    with django_assert_max_num_queries(8):
+    # key (not yet cached), then the nine of a detail (above); the usage write waits for a
+    # request whose key came from the cache
+    with django_assert_max_num_queries(10):
         assert api_client.get(detail(explainer.slug)).status_code == 200
     from django.core.cache import cache
 
     cache.delete_many(
         [f"api:usage:{p}:flushed" for p in PartnerKey.objects.values_list("prefix", flat=True)]
     )
-    # usage UPDATE, then the same seven
-    with django_assert_max_num_queries(8):
+    # usage UPDATE, then the same nine
+    with django_assert_max_num_queries(10):
         assert api_client.get(detail(explainer.slug)).status_code == 200
 
 

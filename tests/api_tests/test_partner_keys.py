@@ -93,11 +93,11 @@ def test_usage_is_written_once_per_interval_and_counts_every_request(
 ):
     obj, _ = partner_key
     ExplainerFactory(published=True)
-    with django_assert_num_queries(3):  # key (now cached), explainers, topics
+    with django_assert_num_queries(4):  # key (now cached), explainers, topics, authors
         api_client.get(URL)
-    with django_assert_num_queries(3):  # usage UPDATE (first with a cached key), explainers, topics
+    with django_assert_num_queries(4):  # usage UPDATE (first with a cached key), the same three
         api_client.get(URL)
-    with django_assert_num_queries(2):  # explainers, topics: the count waits in the cache
+    with django_assert_num_queries(3):  # explainers, topics, authors: the count waits in cache
         api_client.get(URL)
     obj.refresh_from_db()
     assert obj.request_count == 2 and obj.last_used_at is not None

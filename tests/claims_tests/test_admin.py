@@ -284,10 +284,11 @@ def test_changelist_query_count_does_not_grow_with_usages(
 
 
 # 1 session, 1 user, 1 block, 1 its uses (with their sections and stories), 2 permissions, then
-# quote: the speaker for the page title, the speaker and source widgets;
-# statistic: the values inline (with their statistic, for each value's label), the source widget;
-# claim: the sources-cited inline, the claimant widget, the rating choices.
-CHANGE_PAGE_MAX = {"quote": 9, "statistic": 8, "claim": 9}
+# quote: the speaker for the page title, the speaker and source widgets, the role choices;
+# statistic: the values inline (with their statistic and source), the values a new one may
+# revise, the source widget, the inline's source widget;
+# claim: the sources-cited inline, the verdict history, the claimant widget, the rating choices.
+CHANGE_PAGE_MAX = {"quote": 10, "statistic": 10, "claim": 10}
 
 
 @pytest.mark.parametrize("kind", ["quote", "statistic", "claim"])
@@ -420,7 +421,6 @@ def statistic_data(source, **fields):
         "prefix": "",
         "unit": "people",
         "display": Statistic.Display.FULL,
-        "qualifier": "",
         "methodology": "",
         "checked_on": "",
         "review_by": "",
@@ -431,9 +431,15 @@ def statistic_data(source, **fields):
         "values-0-id": "",
         "values-0-statistic": "",
         "values-0-value": "50271",
+        "values-0-qualifier": "",
         "values-0-as_of": "2025-08-11",
-        "values-0-period": "in 2025",
+        "values-0-period_start": "2025-01-01",
+        "values-0-period_end": "2025-08-11",
+        "values-0-source": "",
         "values-0-note": "",
+        "values-0-revises": "",
+        "values-0-revision_kind": "",
+        "values-0-correction_note": "",
         "_save": "Save",
     }
     data.update(fields)
@@ -456,8 +462,8 @@ def test_adding_a_statistic_with_its_first_value_saves_both(editor_client):
     assert response.status_code == 302
     statistic = Statistic.objects.get(slug="small-boat-crossings")
     assert statistic.source == source
-    assert list(statistic.values.values_list("value", "as_of", "period")) == [
-        (50271, datetime.date(2025, 8, 11), "in 2025")
+    assert list(statistic.values.values_list("value", "as_of", "period_start", "period_end")) == [
+        (50271, datetime.date(2025, 8, 11), datetime.date(2025, 1, 1), datetime.date(2025, 8, 11))
     ]
     assert statistic.current.display == "50,271"
 
@@ -478,8 +484,13 @@ def test_adding_a_statistic_with_an_invalid_value_saves_nothing(editor_client):
 def quote_data(speaker, **fields):
     data = {
         "text": "We risk becoming an island of strangers.",
+        "is_partial": "",
         "speaker": str(speaker.pk),
+        "role": "",
         "said_on": "2025-05-12",
+        "said_on_precision": "day",
+        "medium": "",
+        "url": "",
         "context": "",
         "source": "",
         "slug": "island-of-strangers",
@@ -526,15 +537,23 @@ def claim_data(**fields):
         "claimant": "",
         "claimant_name": "",
         "claimed_on": "",
+        "made_in": "",
+        "medium": "",
         "slug": "returns-are-up",
         "rating": str(Rating.objects.get(slug="false").pk),
         "explanation": "They are down.",
+        "verdict_by": "",
+        "verdict_source": "",
         "checked_on": "",
         "review_by": "",
         "citations-TOTAL_FORMS": "0",
         "citations-INITIAL_FORMS": "0",
         "citations-MIN_NUM_FORMS": "0",
         "citations-MAX_NUM_FORMS": "1000",
+        "ratings-TOTAL_FORMS": "0",
+        "ratings-INITIAL_FORMS": "0",
+        "ratings-MIN_NUM_FORMS": "0",
+        "ratings-MAX_NUM_FORMS": "1000",
         "_save": "Save",
     }
     data.update(fields)

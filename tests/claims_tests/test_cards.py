@@ -17,7 +17,11 @@ def test_every_text_is_escaped_and_quotes_keep_their_paragraphs():
     quote = QuoteFactory(text=f"{PAYLOAD}\n\nSecond paragraph", context=PAYLOAD, speaker=speaker)
     html = cards.quote_card(quote) + cards.said_inline(quote)
     claim = ClaimFactory(text=PAYLOAD, explanation=PAYLOAD)
-    statistic = StatisticFactory(label=PAYLOAD, unit=SHORT, qualifier=SHORT)
+    statistic = StatisticFactory(
+        label=PAYLOAD,
+        unit=SHORT,
+        values=[{"value": 1, "as_of": datetime.date(2025, 8, 11), "qualifier": SHORT}],
+    )
     html += cards.claim_card(claim) + cards.statistic_card(statistic, statistic.current)
     html += cards.value_inline(statistic, statistic.current)
     assert "<script>" not in html and "<img" not in html
@@ -43,8 +47,9 @@ def test_a_pinned_figure_points_to_the_newer_one():
     )
     old, new = statistic.value_on(datetime.date(2025, 7, 15)), statistic.current
     card = cards.statistic_card(statistic, old, newer=new)
-    assert "This figure is as it stood on 1 July 2025" in card
-    assert "50,271 as of 11 August 2025" in card
+    assert "This figure is as it stood when the story was published" in card
+    assert 'As of <time datetime="2025-07-01">1 July 2025</time>' in card
+    assert "A newer figure is available" in card and "50,271 (as of 11 August 2025)" in card
     inline = cards.value_inline(statistic, old, newer=new)
     assert ">48,000</a>" in inline and "newer figure</a></sup>" in inline
     assert "newer figure" not in cards.value_inline(statistic, new)

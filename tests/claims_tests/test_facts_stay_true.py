@@ -132,7 +132,7 @@ def test_a_pinned_figure_keeps_its_value_and_points_to_the_newer_one(client, che
     page = client.get(pinned.get_absolute_url()).content.decode()
     assert '<span class="stat__value">50,271</span>' in page
     assert "A newer figure is available" in page
-    assert f'<a href="{figure.get_absolute_url()}">51,113 as of 30 September 2025</a>' in page
+    assert f'<a href="{figure.get_absolute_url()}">51,113 (as of 30 September 2025)</a>' in page
     assert not Correction.objects.filter(explainer=pinned).exists()
 
 
@@ -343,6 +343,7 @@ def test_an_editor_of_claims_without_rate_permission_sees_the_rating_read_only(c
 
 
 def test_a_fact_checker_can_change_a_claims_rating(checker, claim):
+    claim.citations.create(source=factories.SourceFactory())  # our verdict needs evidence
     form = checker.get(change_url(claim))
     new = other_rating(claim)
 

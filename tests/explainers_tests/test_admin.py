@@ -60,7 +60,6 @@ def explainer_data(explainer=None, sections=(), **fields):
         "slug": "small-boats",
         "kind": Explainer.Kind.EXPLAINER,
         "standfirst": "What the figures say about crossings this year.",
-        "byline": "",
         "hero": "",
         "status": Explainer.Status.DRAFT,
         "published_at_0": "",
@@ -75,7 +74,7 @@ def explainer_data(explainer=None, sections=(), **fields):
             slug=explainer.slug,
             kind=explainer.kind,
             standfirst=explainer.standfirst,
-            byline=explainer.byline,
+            authors=[str(author.pk) for author in explainer.authors.all()],
             status=explainer.status,
             topics=[str(topic.pk) for topic in explainer.topics.all()],
             base_version=str(explainer.version),  # as the rendered form carries it
@@ -730,8 +729,9 @@ def test_change_page_query_count_does_not_grow_with_sections_and_blocks(
         assert editor_client.get(change_url(small)).status_code == 200
     # 1 session, 1 user, 1 story, 1 its topics (prefetched by get_queryset), 2 permissions
     # (user, group), 1 latest revisions, 1 revision count, 1 latest public notes,
-    # 1 sections of the inline; nothing per section, block or revision.
-    with django_assert_max_num_queries(10):
+    # 1 sections of the inline, 2 its authors (the form's value, the widget's choices);
+    # nothing per section, block or revision.
+    with django_assert_max_num_queries(12):
         editor_client.get(change_url(big))
     with CaptureQueriesContext(connection) as many:
         response = editor_client.get(change_url(big))

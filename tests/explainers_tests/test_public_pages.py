@@ -69,9 +69,9 @@ def test_explainer_page_query_count_does_not_grow_with_sections_and_facts(
 ):
     small = build_story(sections=2, facts_per_section=2)  # 2 sections, 4 blocks
     large = build_story(sections=30, facts_per_section=2)  # 30 sections, 60 blocks
-    # explainer+hero, topics, public notes, sections, blocks+facts+sources+media,
-    # statistic values, claim sources
-    with django_assert_max_num_queries(7):
+    # explainer+hero, topics, authors, public notes, sections, blocks+facts+sources+roles+media,
+    # statistic values with their sources, claim sources, notes on the facts it shows
+    with django_assert_max_num_queries(9):
         client.get(small.get_absolute_url())
     assert count_queries(client, small.get_absolute_url()) == count_queries(
         client, large.get_absolute_url()
@@ -100,9 +100,9 @@ def test_home_and_topic_query_counts_are_fixed(client, django_assert_max_num_que
         client.get(reverse("home"))
         client.get(topic.get_absolute_url())
     assert len(few) == len(many)
-    with django_assert_max_num_queries(2):  # explainers, their topics
+    with django_assert_max_num_queries(3):  # explainers, their topics, their authors
         client.get(reverse("home"))
-    with django_assert_max_num_queries(3):  # topic, explainers, their topics
+    with django_assert_max_num_queries(4):  # topic, explainers, their topics, their authors
         client.get(topic.get_absolute_url())
 
 

@@ -460,8 +460,9 @@ def story_with_history(revisions, corrections, editor):
 # Opening the working copy of a published story (no redirect, no copy to make):
 # 1 session, 1 user, 1 working copy with its story (select_related draft_of), 1 its topics,
 # 1 the latest five revisions with their authors, 2 permissions (user, group), 1 revision count,
-# 1 the latest five public notes, 1 sections of the inline; nothing per revision or note.
-CHANGE_PAGE_MAX = 10
+# 1 the latest five public notes, 1 sections of the inline, 2 its authors (the form's value,
+# the widget's choices); nothing per revision or note.
+CHANGE_PAGE_MAX = 12
 
 
 def test_change_page_query_count_does_not_grow_with_revisions(

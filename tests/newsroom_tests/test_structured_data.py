@@ -10,12 +10,16 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from tests.factories import (
+    AuthorFactory,
     ClaimFactory,
     CorrectionFactory,
     ExplainerFactory,
     MediaFactory,
+    PersonFactory,
     QuoteFactory,
+    SourceFactory,
     TopicFactory,
+    UserFactory,
     add_section,
 )
 
@@ -89,13 +93,19 @@ def story_with_everything():
     story = ExplainerFactory(
         published=True,
         title="What the migration deal means",
-        byline="Ann Reporter",
+        authors=["Ann Reporter"],
         hero=hero,
         topics=[TopicFactory(name="Migration")],
     )
+    checker = UserFactory(first_name="Fay", last_name="Checker")
     quote, claim = (
         QuoteFactory(text="We will stop the boats."),
-        ClaimFactory(text="Returns are up."),
+        ClaimFactory(
+            text="Returns are up.",
+            checked_by=checker,
+            checked_on=datetime.date(2025, 8, 14),
+            evidence=[SourceFactory()],
+        ),
     )
     add_section(
         story, f"[[quote:{quote.slug}]]\n\n[[claim:{claim.slug}]]\n\nAgain [[said:{quote.slug}]]."
@@ -124,7 +134,7 @@ def test_explainer_page_carries_news_article_claim_review_and_quotation(client):
 
 
 def test_story_without_byline_or_image_is_still_valid(client):
-    story = ExplainerFactory(published=True, byline="")
+    story = ExplainerFactory(published=True, authors=[])
     [article] = of_type(
         json_ld(client.get(story.get_absolute_url()).content.decode()), "NewsArticle"
     )
@@ -172,3 +182,89 @@ def test_preview_carries_no_structured_data(editor_client):
 
     html = editor_client.get(reverse("explainers:preview", args=[story.pk])).content.decode()
     assert "application/ld+json" not in html and "og:title" not in html
+
+
+# Who said and who judged: only what we know --------------------------------------------------
+
+
+def review_on_page(client, claim):
+    story = ExplainerFactory(published=True)
+    add_section(story, f"[[claim:{claim.slug}]]")
+    [review] = of_type(
+        json_ld(client.get(story.get_absolute_url()).content.decode()), "ClaimReview"
+    )
+    return review
+
+
+def test_an_unchecked_verdict_of_ours_has_no_review_date(client):
+    claim = ClaimFactory(checked_on=datetime.date(2025, 8, 14))  # a date, but nobody named
+
+    review = review_on_page(client, claim)
+
+    assert "datePublished" not in review
+    assert review["author"]["name"] == "Newsroom"
+
+
+def test_a_verdict_given_by_another_publisher_is_their_review_not_ours(client):
+    article = SourceFactory(publisher="Sky News", url="https://news.sky.com/story/x")
+    claim = ClaimFactory(verdict_by="Sky News", verdict_source=article)
+
+    review = review_on_page(client, claim)
+
+    assert review["author"] == {
+        "@type": "NewsMediaOrganization",
+        "name": "Sky News",
+        "url": "https://news.sky.com/story/x",
+    }
+
+
+def test_authors_are_people_or_organisations_as_chosen(client):
+    story = ExplainerFactory(
+        published=True,
+        authors=[
+            AuthorFactory(name="Ann Reporter"),
+            AuthorFactory(name="Sky News", kind="organisation", url="https://news.sky.com/"),
+        ],
+    )
+    [article] = of_type(
+        json_ld(client.get(story.get_absolute_url()).content.decode()), "NewsArticle"
+    )
+    assert article["author"] == [
+        {"@type": "Person", "name": "Ann Reporter"},
+        {"@type": "Organization", "name": "Sky News", "url": "https://news.sky.com/"},
+    ]
+
+
+def test_a_syndicated_story_is_based_on_its_original(client):
+    story = ExplainerFactory(
+        published=True,
+        original_publisher="Sky News",
+        original_url="https://news.sky.com/story/original",
+        licence="Republished with permission.",
+    )
+    html = client.get(story.get_absolute_url()).content.decode()
+    [article] = of_type(json_ld(html), "NewsArticle")
+    assert article["isBasedOn"]["url"] == "https://news.sky.com/story/original"
+    assert article["isBasedOn"]["publisher"]["name"] == "Sky News"
+    assert '<link rel="canonical" href="https://news.sky.com/story/original">' in html
+
+
+def test_a_quotation_carries_the_role_the_speaker_had_when_they_said_it(client):
+    speaker = PersonFactory(name="Keir Starmer", role="Prime Minister")
+    then = speaker.roles.create(
+        title="Leader of the Labour Party",
+        starts_on=datetime.date(2020, 4, 4),
+        ends_on=datetime.date(2024, 7, 5),
+    )
+    speaker.roles.create(title="Prime Minister", starts_on=datetime.date(2024, 7, 5))
+    quote = QuoteFactory(speaker=speaker, said_on=datetime.date(2020, 9, 22))
+    quote.fill_in_role()
+    quote.save()
+    add_section(ExplainerFactory(published=True), f"[[quote:{quote.slug}]]")
+
+    [quotation] = of_type(
+        json_ld(client.get(quote.get_absolute_url()).content.decode()), "Quotation"
+    )
+
+    assert quote.role == then
+    assert quotation["spokenByCharacter"]["jobTitle"] == "Leader of the Labour Party"

@@ -15,7 +15,7 @@ from pathlib import Path
 from django.urls import reverse
 
 from claims.models import Claim, Person, Quote, Rating, Source, Statistic
-from explainers.models import Explainer
+from explainers.models import Author, Explainer
 from explainers.seeding import load_stories
 from tests.factories import admin_form_data
 
@@ -99,8 +99,15 @@ def save_through_admin(client) -> None:
             name=text,
             slug=f"xss-person-{n}",
             role=text,
+            **{
+                "roles-0-title": text,
+                "roles-0-organisation": text,
+                "roles-0-name_as_used": text,
+                "roles-0-starts_on": "2020-04-04",
+            },
         )
         person = Person.objects.get(slug=f"xss-person-{n}")
+        role = person.roles.get()
         _post_admin_form(
             client,
             _admin_url(Source, "add"),
@@ -108,6 +115,7 @@ def save_through_admin(client) -> None:
             title=text,
             slug=f"xss-source-{n}",
             publisher=text,
+            author=text,
             kind=Source.Kind.REPORT,
             notes=text,
         )
@@ -119,6 +127,8 @@ def save_through_admin(client) -> None:
             text=text,
             slug=f"xss-quote-{n}",
             speaker=str(person.pk),
+            role=str(role.pk),
+            said_on="2020-09-22",
             source=str(source.pk),
             context=text[:200],
         )
@@ -130,13 +140,14 @@ def save_through_admin(client) -> None:
             slug=f"xss-statistic-{n}",
             source=str(source.pk),
             unit=text[:60],
-            qualifier=text[:30],
             methodology=text,
             **{
                 "values-TOTAL_FORMS": "1",
                 "values-0-value": "50271",
                 "values-0-as_of": "2025-08-11",
-                "values-0-period": text[:100],
+                "values-0-qualifier": text[:30],
+                "values-0-period_start": "2025-01-01",
+                "values-0-period_end": "2025-08-11",
                 "values-0-note": text[:200],
             },
         )
@@ -149,6 +160,15 @@ def save_through_admin(client) -> None:
             claimant=str(person.pk),
             rating=str(rating.pk),
             explanation=text,
+            verdict_by=text if n % 2 else "",  # theirs, then ours (with evidence)
+            **{"citations-TOTAL_FORMS": "1", "citations-0-source": str(source.pk)},
+        )
+        _post_admin_form(
+            client,
+            _admin_url(Author, "add"),
+            blank_forms=blank,
+            name=text,
+            slug=f"xss-author-{n}",
         )
         body = (
             f"{as_body(text)}\n\n[[quote:xss-quote-{n}]]\n\n[[statistic:xss-statistic-{n}]]\n\n"
@@ -161,7 +181,9 @@ def save_through_admin(client) -> None:
             title=text,
             slug=f"xss-story-{n}",
             standfirst=text,
-            byline=text,
+            authors=[str(Author.objects.get(slug=f"xss-author-{n}").pk)],
+            original_publisher=text,
+            licence=text,
             seo_title=text,
             seo_description=text[:300],
             topics=[],
@@ -228,10 +250,15 @@ def save_through_loader(tmp_path) -> None:
             f'slug = "xss-loaded-person-{n}"',
             f"name = {toml(text)}",
             f"role = {toml(text)}",
+            "[[people.roles]]",
+            f"title = {toml(text)}",
+            f"organisation = {toml(text)}",
+            f"name_as_used = {toml(text)}",
             "[[sources]]",
             f'slug = "xss-loaded-source-{n}"',
             f"title = {toml(text)}",
             f"publisher = {toml(text)}",
+            f"author = {toml(text)}",
             'kind = "report"',
             f"notes = {toml(text)}",
             "[[quotes]]",
@@ -245,6 +272,12 @@ def save_through_loader(tmp_path) -> None:
             f'claimant = "xss-loaded-person-{n}"',
             'rating = "misleading"',
             f"explanation = {toml(text)}",
+            f"verdict_by = {toml(text)}",
+            f'verdict_source = "xss-loaded-source-{n}"',
+            "[[authors]]",
+            f'slug = "xss-loaded-author-{n}"',
+            f"name = {toml(text)}",
+            'kind = "organisation"',
         ]
     for n, text in enumerate(chunks()):
         lines += [
@@ -253,7 +286,9 @@ def save_through_loader(tmp_path) -> None:
             f"title = {toml(text)}",
             f"standfirst = {toml(text)}",
             'status = "published"',
-            "published_at = 2025-08-11T09:00:00Z",
+            f'authors = ["xss-loaded-author-{n}"]',
+            f"original_publisher = {toml(text)}",
+            f"licence = {toml(text)}",
             "[[explainers.sections]]",
             f"heading = {toml(text)}",
             f"body = {toml(as_body(text) + chr(10) * 2 + f'[[quote:xss-loaded-quote-{n}]]' + chr(10) * 2 + f'[[claim:xss-loaded-claim-{n}]]')}",
