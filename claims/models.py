@@ -388,6 +388,13 @@ class Quote(FactBlock):
         return role.name_as_used if role and role.name_as_used else self.speaker.name
 
     @property
+    def said_on_iso(self) -> str:
+        """The date in ISO 8601 to the precision given: 2020, 2025-05, 2025-05-12."""
+        if self.said_on is None:
+            return ""
+        return self.said_on.isoformat()[: {"year": 4, "month": 7}.get(self.said_on_precision, 10)]
+
+    @property
     def said_on_display(self) -> str:
         """The date as precisely as the source gives it: 2020, May 2025, 12 May 2025."""
         if self.said_on is None:

@@ -8,6 +8,7 @@ What a new figure means for stories (an update note on each that shows it live) 
 app's rule: it listens to ``value_added``.
 """
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.dispatch import Signal
 from django.utils import timezone
@@ -76,8 +77,14 @@ def _require_rating_permission(claim: Claim, *, by, created: bool) -> None:
 
 @transaction.atomic
 def check_fact(fact: FactBlock, *, by) -> FactBlock:
-    """A fact-checker has verified it today: "last checked" on its page names the day."""
+    """A fact-checker has verified it today: its page says "Checked by <name> on <day>"."""
     require(by, permission(fact, "verify"), "Only fact-checkers can mark facts as checked.")
+    if not by.get_full_name().strip():
+        # The public page says "Checked by <name>": a check needs a name readers can see.
+        raise PermissionDenied(
+            "Readers see who checked a fact: add your full name to your account before "
+            "marking facts as checked."
+        )
     pagecache.changing(fact)  # "last checked" is on its public page
     today = timezone.localdate()
     type(fact).objects.filter(pk=fact.pk).update(

@@ -20,7 +20,6 @@ from newsroom.core.api import (
     SiteURLField,
     absolute,
 )
-from newsroom.core.audit import display_name
 
 from .models import STORIES_LISTED, Claim, Person, Quote, Rating, Source, Statistic, StatisticValue
 
@@ -121,7 +120,7 @@ class CheckedMixin(serializers.Serializer):
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_checked_by(self, fact):
-        return display_name(fact.checked_by) if fact.is_checked else None
+        return fact.checked_by.get_full_name() if fact.is_checked else None
 
 
 class QuoteSerializer(CheckedMixin, ModelSerializer):

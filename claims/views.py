@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db.models import Prefetch
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -12,7 +13,15 @@ from newsroom.core import usage
 from newsroom.core.paging import paginate
 
 from . import embeds
-from .models import STORIES_LISTED, VALUES_WITH_SOURCES, Claim, Quote, Source, Statistic
+from .models import (
+    STORIES_LISTED,
+    VALUES_WITH_SOURCES,
+    Claim,
+    ClaimRating,
+    Quote,
+    Source,
+    Statistic,
+)
 
 SOURCE_LIST_SIZE = 20
 
@@ -28,9 +37,9 @@ def statistic_detail(request, slug):
 
 
 def claim_detail(request, slug):
+    history = Prefetch("ratings", ClaimRating.objects.select_related("rating"))
     claim = get_object_or_404(
-        Claim.objects.public().for_cards(),
-        slug=slug,
+        Claim.objects.public().for_cards().prefetch_related(history), slug=slug
     )
     return _fact_page(request, "claims/claim_detail.html", claim, claim=claim)
 

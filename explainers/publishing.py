@@ -600,6 +600,11 @@ def delete_correction(note: Correction, *, by) -> None:
     note.delete()
 
 
+def _figure(statistic: Statistic, value: StatisticValue) -> str:
+    """ "around 13,000": a value as the story showed it, qualifier included."""
+    return f"{value.qualifier + ' ' if value.qualifier else ''}{statistic.format(value.value)}"
+
+
 def note_new_value(
     *, statistic: Statistic, value: StatisticValue, previous: StatisticValue | None, by, **kwargs
 ) -> str | None:
@@ -612,10 +617,12 @@ def note_new_value(
     """
     if value.revision_kind == StatisticValue.Revision.CORRECTION:
         pagecache.changing(statistic)
+        wrong, right = value.revises, value
         Correction.objects.create(
             statistic=statistic,
             kind=Correction.Kind.CORRECTION,
-            text=value.correction_note.strip(),
+            text=f"We showed {_figure(statistic, wrong)}; the correct figure is "
+            f"{_figure(statistic, right)}. {value.correction_note.strip()}",
             automatic=True,
             created_by=by if getattr(by, "is_authenticated", False) else None,
         )
@@ -627,10 +634,9 @@ def note_new_value(
         return None
     what = "revised by the source" if value.revises_id else "updated"
     text = (
-        f"Figure {what}: {previous.qualifier + ' ' if previous.qualifier else ''}"
-        f"{statistic.format(previous.value)} → {value.qualifier + ' ' if value.qualifier else ''}"
-        f"{statistic.format(value.value)}, source {value.shown_source.publisher}, "
-        f"{value.date_display}."
+        f"{statistic.label}: figure {what}, {_figure(statistic, previous)} → "
+        f"{_figure(statistic, value)}, source {value.shown_source.publisher}, "
+        f"{value.date_display}.{' ' + value.note if value.note else ''}"
     )
     live = Q(figures="live") | Q(figures="", kind=Explainer.Kind.EXPLAINER)
     stories = (

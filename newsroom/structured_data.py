@@ -1,4 +1,4 @@
-"""schema.org JSON-LD for public pages: NewsArticle, ClaimReview and Quotation.
+"""schema.org JSON-LD for public pages: NewsArticle, ClaimReview, Quotation and Observation.
 
 Built from objects the views already fetched (prefetched sections and blocks): no queries.
 Properties follow Google's article and fact-check rich result requirements. ``absolute`` turns a
@@ -179,18 +179,45 @@ def quotation(quote, absolute: Absolute) -> dict:
             "text": quote.text,
             "creator": person(quote.speaker, quote.role_at_the_time),
             "spokenByCharacter": person(quote.speaker, quote.role_at_the_time),
-            "dateCreated": quote.said_on.isoformat()[
-                : {"year": 4, "month": 7}.get(quote.said_on_precision, 10)
-            ]
-            if quote.said_on
-            else None,
+            "dateCreated": quote.said_on_iso or None,
             "isBasedOn": (source.url or absolute(source.get_absolute_url())) if source else None,
         }
     )
 
 
+def _number(value) -> int | float:
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def observation(statistic, value, absolute: Absolute) -> dict | None:
+    """A figure as the page shows it: its value with its own qualifier ("around", "more
+    than"), date or period, and source; a date the source did not give is left out."""
+    if value is None:
+        return None
+    source = value.shown_source
+    qualifier = f"{value.qualifier} " if value.qualifier else ""
+    unit = f" {statistic.unit}" if statistic.unit else ""
+    start, end = value.period_start, value.period_end
+    return _clean(
+        {
+            "@type": "Observation",
+            "name": statistic.label,
+            "url": absolute(statistic.get_absolute_url()),
+            "value": _number(value.value),
+            "measurementQualifier": value.qualifier,
+            "unitText": statistic.unit,
+            "description": f"{qualifier}{value.display}{unit}",
+            "observationDate": _date(value.as_of),
+            "observationPeriod": f"{_date(start) or '..'}/{_date(end) or '..'}"
+            if start or end
+            else None,
+            "isBasedOn": source.url or absolute(source.get_absolute_url()),
+        }
+    )
+
+
 def for_explainer(explainer, absolute: Absolute) -> dict:
-    """The story, and each claim it reviews and quote it cites, as one graph."""
+    """The story, and each claim it reviews, quote it cites and figure it shows, as one graph."""
     graph = [news_article(explainer, absolute)]
     seen = set()
     for block in explainer.placed_blocks():
@@ -200,6 +227,11 @@ def for_explainer(explainer, absolute: Absolute) -> dict:
         elif block.quote_id and block.kind == "quote" and ("quote", block.quote_id) not in seen:
             seen.add(("quote", block.quote_id))
             graph.append(quotation(block.quote, absolute))
+        elif block.statistic_id:
+            value = block.shown_value
+            if value is not None and ("value", value.pk) not in seen:
+                seen.add(("value", value.pk))
+                graph.append(observation(block.statistic, value, absolute))
     return {"@context": "https://schema.org", "@graph": graph}
 
 
@@ -208,4 +240,5 @@ def for_fact(fact, absolute: Absolute) -> dict | None:
         return {"@context": "https://schema.org", **claim_review(fact, absolute)}
     if fact.token_kind == "quote":
         return {"@context": "https://schema.org", **quotation(fact, absolute)}
-    return None
+    node = observation(fact, fact.current, absolute)
+    return {"@context": "https://schema.org", **node} if node else None

@@ -20,7 +20,10 @@ from tests.factories import add_section, admin_form_data
 
 pytestmark = pytest.mark.django_db
 
-NEW_NOTE = "Figure updated: 50,271 → 51,113, source Home Office, as of 30 September 2025."
+NEW_NOTE = (
+    "Small-boat arrivals: figure updated, 50,271 → 51,113, source Home Office, "
+    "as of 30 September 2025."
+)
 
 
 def admin_url(model_or_obj, action, *args):
@@ -299,8 +302,34 @@ def test_the_public_fact_page_says_when_it_was_last_checked(client, checker, quo
 
     page = client.get(quote.get_absolute_url()).content.decode()
 
-    assert "Last checked by our fact-checkers on" in page
-    assert f'<time datetime="{timezone.localdate():%Y-%m-%d}">' in page
+    assert f'Checked by Fay Checker on <time datetime="{timezone.localdate():%Y-%m-%d}">' in page
+
+
+def test_a_fact_checker_without_a_name_cannot_record_a_check(client_for, fact_checker, quote):
+    fact_checker.first_name = fact_checker.last_name = ""
+    fact_checker.save()
+
+    response = mark_checked(client_for(fact_checker), quote)
+
+    assert any("add your full name to your account" in m for m in messages_of(response))
+    quote.refresh_from_db()
+    assert (quote.checked_on, quote.checked_by) == (None, None)
+
+
+@pytest.mark.parametrize("kind", ["quote", "statistic", "claim"])
+def test_a_date_without_a_checker_is_not_shown_as_a_check(client, kind):
+    """A checked date typed in or loaded without a named checker is not a check."""
+    block = {
+        "quote": factories.QuoteFactory,
+        "statistic": factories.StatisticFactory,
+        "claim": factories.ClaimFactory,
+    }[kind](checked_on=datetime.date(2025, 3, 4))
+    add_section(factories.ExplainerFactory(published=True), body=f"[[{kind}:{block.slug}]]")
+
+    page = client.get(block.get_absolute_url()).content.decode()
+
+    assert "Not independently checked" in page
+    assert "Checked by" not in page and "4 March 2025" not in page
 
 
 # Only fact-checkers rate claims --------------------------------------------------------------------
