@@ -404,13 +404,10 @@ class StatisticAdmin(FactBlockAdmin):
 
 class EvidenceFormSet(forms.BaseInlineFormSet):
     def clean(self):
-        """A verdict of our own needs evidence beyond where the claim was made."""
+        """A verdict of our own needs evidence beyond where the claim was made. The claim's
+        own form has already put what was typed (verdict by, made in) on ``self.instance``."""
         super().clean()
         claim = self.instance
-        for name in ("verdict_by", "made_in", "verdict_source"):  # as typed in the claim's form
-            value = self.data.get(name, "")
-            setattr(claim, f"{name}_id" if name != "verdict_by" else name, value or None)
-        claim.verdict_by = claim.verdict_by or ""
         evidence = [
             form.cleaned_data.get("source")
             for form in self.forms

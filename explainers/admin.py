@@ -390,6 +390,8 @@ class ExplainerAdmin(DateSafeChangeListAdmin, admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if not change:
             obj.status = Explainer.Status.DRAFT
+        else:  # the audit entry keeps each changed field before and after
+            request._explainer_before = publishing.snapshot(Explainer.objects.get(pk=obj.pk))
         super().save_model(request, obj, form, change)
 
     def save_formset(self, request, form, formset, change):
@@ -414,7 +416,12 @@ class ExplainerAdmin(DateSafeChangeListAdmin, admin.ModelAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        publishing.record_edit(form.instance, by=request.user, created=not change)
+        publishing.record_edit(
+            form.instance,
+            by=request.user,
+            created=not change,
+            before=getattr(request, "_explainer_before", None),
+        )
 
     def workflow_context(self, request, obj):
         if obj is None:

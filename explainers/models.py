@@ -194,6 +194,7 @@ class Explainer(Versioned):
     class Kind(models.TextChoices):
         EXPLAINER = "explainer", "Explainer"
         ANALYSIS = "analysis", "Analysis"
+        NEWS = "news", "News"
 
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
@@ -212,7 +213,7 @@ class Explainer(Versioned):
         "figures in the text",
         max_length=8,
         choices=[
-            ("", "As the kind says: pinned for analysis, live for explainers"),
+            ("", "As the kind says: pinned for analysis and news, live for explainers"),
             ("pinned", "Pinned: as they stood when it was published"),
             ("live", "Live: the newest value"),
         ],
@@ -322,7 +323,7 @@ class Explainer(Versioned):
         """Figures in the text stand as they were when the story was published."""
         if self.figures:
             return self.figures == "pinned"
-        return self.kind == self.Kind.ANALYSIS
+        return self.kind != self.Kind.EXPLAINER  # analysis and news are dated
 
     @property
     def figures_as_of(self):

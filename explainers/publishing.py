@@ -234,8 +234,11 @@ def _sync_copy(story: Explainer, *, into_story: bool) -> None:
 
 
 @transaction.atomic
-def record_edit(explainer: Explainer, *, by, created: bool = False) -> Revision:
-    """Call after every save of an explainer and its sections (admin, importer)."""
+def record_edit(
+    explainer: Explainer, *, by, created: bool = False, before: dict | None = None
+) -> Revision:
+    """Call after every save of an explainer and its sections (admin, importer). ``before``
+    is the ``snapshot`` taken before the save; without it, the last revision stands in."""
     bump_version(explainer)
     if explainer.is_working_copy and not explainer.has_changes:
         Explainer.objects.filter(pk=explainer.pk).update(has_changes=True)
@@ -248,7 +251,9 @@ def record_edit(explainer: Explainer, *, by, created: bool = False) -> Revision:
         action=AuditEntry.Action.CREATED if created else AuditEntry.Action.EDITED,
         obj=explainer.story,
         message="Unpublished changes saved" if explainer.is_working_copy else "",
-        changes=content_changes(previous.content, revision.content) if previous else {},
+        changes=content_changes(before or previous.content, revision.content)
+        if before or previous
+        else {},
     )
     return revision
 
