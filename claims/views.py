@@ -47,7 +47,8 @@ def claim_detail(request, slug):
 def _fact_page(request, template, fact, **context):
     """A fact page lists the stories using it a page at a time (``?page=N``), newest first."""
     used_in = paginate(request, usage.index().public_stories(fact), STORIES_LISTED)
-    return render(request, template, {"fact": fact, "used_in": used_in, **context})
+    notes = usage.index().public_notes_of(fact)
+    return render(request, template, {"fact": fact, "used_in": used_in, "notes": notes, **context})
 
 
 @dataclass

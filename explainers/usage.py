@@ -11,7 +11,7 @@ from django.utils.http import urlencode
 from newsroom.core import usage
 from newsroom.core.links import slug_url
 
-from .models import Explainer, Media, SectionBlock
+from .models import Correction, Explainer, Media, SectionBlock
 
 # How many stories an admin page lists for a block it shows (the newest); the public pages and
 # the API list claims.models.STORIES_LISTED at once.
@@ -126,6 +126,11 @@ class StoryUsage(usage.UsageIndex):
 
     def admin_used_in(self, obj, *, total: int | None = None) -> str:
         return used_in_html(obj, total=total)
+
+    def public_notes_of(self, obj) -> list:
+        return list(
+            Correction.objects.filter(**{obj.token_kind: obj}).order_by("published_at", "pk")
+        )
 
     def stories_showing(self, obj) -> list[str]:
         titles = {}

@@ -80,6 +80,11 @@ class UsageIndex:
         all."""
         return "Not used in any story yet."
 
+    def public_notes_of(self, obj) -> list:
+        """The public notes (corrections, clarifications, updates) on a fact block, oldest
+        first: its page shows them, as does every story showing it."""
+        return []
+
     def stories_showing(self, obj) -> list[str]:
         """Titles (with status) of every story that shows ``obj``: a fact block, a person or
         source shown on a card, a rating; for the admin's delete page."""

@@ -182,6 +182,28 @@ def test_a_value_has_its_own_source_and_qualifier(client, fact_checker, figure):
     )
 
 
+def test_a_public_note_on_a_fact_shows_on_its_page_and_every_story_showing_it(
+    client, client_for, editor
+):
+    quote = factories.QuoteFactory()
+    stories = [story(body=f"[[quote:{quote.slug}]]") for _ in range(2)]
+    other = story(body="No quote here.")
+    editor_client = client_for(editor)
+    form = editor_client.get(reverse("admin:explainers_correction_add"))
+
+    response = editor_client.post(
+        reverse("admin:explainers_correction_add"),
+        admin_form_data(
+            form, quote=str(quote.pk), kind="clarification", text="The quote was cut short."
+        ),
+    )
+
+    assert response.status_code == 302
+    for html in [page(client, s) for s in stories] + [page(client, quote)]:
+        assert "The quote was cut short." in html
+    assert "The quote was cut short." not in page(client, other)
+
+
 # Qualifiers on every surface ----------------------------------------------------------------------
 
 

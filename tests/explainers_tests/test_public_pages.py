@@ -137,8 +137,9 @@ def test_fact_page_query_count_does_not_grow_with_usage(client, kind):
     for _ in range(15):
         add_section(ExplainerFactory(published=True), f"[[{kind}:{fact.slug}]]")
     assert count_queries(client, fact.get_absolute_url()) == few
-    # the block with its relations, its values or sources, a claim's rating history, its uses
-    assert few <= (5 if kind == "claim" else 4)
+    # the block with its relations, its values or sources, a claim's rating history, its public
+    # notes, its published uses
+    assert few <= (6 if kind == "claim" else 5)
 
 
 def test_source_page_lists_its_public_facts(client, django_assert_max_num_queries):
