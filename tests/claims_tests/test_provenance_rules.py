@@ -434,3 +434,32 @@ def test_a_story_edit_is_audited_with_before_and_after(client_for, editor):
     assert Explainer.objects.get(pk=explainer.pk).title == "New headline"
     entry = AuditEntry.objects.filter(object_id=str(explainer.pk)).latest("pk")
     assert entry.changes["title"] == ["Old headline", "New headline"]
+
+
+# Syndication ------------------------------------------------------------------------------------
+
+
+def test_a_story_by_another_publisher_says_so_on_the_page_and_in_the_api(api, client):
+    sky = factories.AuthorFactory(name="Sky News", kind="organisation")
+    syndicated = story(
+        authors=[sky],
+        original_publisher="Sky News",
+        original_url="https://news.sky.com/story/original",
+        licence="Republished under our agreement with Sky News.",
+    )
+    unknown_origin = story(authors=[sky], original_publisher="Sky News")
+
+    html = page(client, syndicated)
+    assert "Originally published by" in html and "https://news.sky.com/story/original" in html
+    assert "Republished under our agreement with Sky News." in html
+    assert "date not given" in html  # the original's date is unknown: it is not invented
+    origin = api.get(f"/api/v1/explainers/{syndicated.slug}/").json()["originally_published"]
+    assert origin == {
+        "publisher": "Sky News",
+        "url": "https://news.sky.com/story/original",
+        "published_on": None,
+        "licence": "Republished under our agreement with Sky News.",
+    }
+    assert "(no public link given)" in page(client, unknown_origin)
+    own = story()
+    assert api.get(f"/api/v1/explainers/{own.slug}/").json()["originally_published"] is None
