@@ -728,6 +728,11 @@ class CorrectionAdmin(VersionedAdmin, admin.ModelAdmin):
                 for name in form.changed_data
                 if name != "base_version"
             }
+            published = form.initial.get("published_at")
+            if published and obj.published_at == published.replace(microsecond=0):
+                # The form shows whole seconds: the stored time was not edited.
+                obj.published_at = published
+                changes.pop("published_at", None)
             publishing.edit_correction(obj, by=request.user, **changes)
             return
         if obj.explainer_id:

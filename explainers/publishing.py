@@ -571,6 +571,7 @@ def edit_correction(note: Correction, *, by, **changes) -> Correction:
     stored = Correction.objects.select_related("explainer").get(pk=note.pk)
     if stored.automatic:
         raise ValidationError("Notes the system wrote for a changed figure cannot be edited.")
+    before = audit.field_values(stored)
     for name, value in changes.items():
         if isinstance(value, str):
             _refuse_null_characters(value)
@@ -587,6 +588,7 @@ def edit_correction(note: Correction, *, by, **changes) -> Correction:
         action=AuditEntry.Action.CORRECTED,
         obj=note.subject,
         message=f"Edited a public note: {note.text[:180]}",
+        changes=audit.changes(before, audit.field_values(note)),
     )
     return note
 

@@ -463,3 +463,20 @@ def test_a_story_by_another_publisher_says_so_on_the_page_and_in_the_api(api, cl
     assert "(no public link given)" in page(client, unknown_origin)
     own = story()
     assert api.get(f"/api/v1/explainers/{own.slug}/").json()["originally_published"] is None
+
+
+def test_editing_a_public_note_is_audited_with_before_and_after(client_for, editor):
+    from explainers import publishing as story_publishing
+
+    explainer = story()
+    note = story_publishing.add_correction(
+        explainer, kind="correction", text="We misspelt a name.", by=editor
+    )
+    desk = client_for(editor)
+    url = reverse("admin:explainers_correction_change", args=[note.pk])
+
+    response = desk.post(url, admin_form_data(desk.get(url), text="We misspelt a surname."))
+
+    assert response.status_code == 302
+    entry = AuditEntry.objects.filter(action="corrected").latest("pk")
+    assert entry.changes == {"text": ["We misspelt a name.", "We misspelt a surname."]}
