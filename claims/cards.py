@@ -215,7 +215,7 @@ def claim_card(claim, *, on_fact_page: bool = False) -> SafeString:
         else ""
     )
     verdict_by = (
-        format_html("Our fact-checkers’ verdict")
+        mark_safe("Our fact-checkers’ verdict")
         if claim.is_our_verdict
         else format_html("Verdict by {}, not by our fact-checkers", claim.verdict_by)
     )

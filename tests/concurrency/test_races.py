@@ -176,7 +176,7 @@ def things():
     """One of every versioned thing two editors can change, and the field they race on."""
     quote = factories.QuoteFactory()
     statistic = factories.StatisticFactory()
-    claim = factories.ClaimFactory()
+    claim = factories.ClaimFactory(evidence=[factories.SourceFactory()])  # ours needs evidence
     story = factories.ExplainerFactory(published=True)
     add_section(story, f"[[quote:{quote.slug}]]\n\n[[statistic:{statistic.slug}]]")
     copy = publishing.working_copy(story, by=None)
