@@ -11,6 +11,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.functional import cached_property
 from django.utils.html import format_html
 
 from claims.admin import RefuseDeletingWhatStoriesUse
@@ -32,9 +33,10 @@ from .models import (
     Topic,
 )
 from .picker import search_blocks
+from .previewing import bodies_in, known_blocks, story_from_form
 from .revisions import revision_diff
 from .usage import used_in_html
-from .views import preview_token
+from .views import preview_token, render_preview
 
 
 class BodyWidget(forms.Textarea):
@@ -89,11 +91,55 @@ class SectionForm(forms.ModelForm):
 
     def clean_body(self):
         body = self.cleaned_data["body"]
-        self.compiled = compile_body(body)
+        formset = getattr(self, "formset", None)
+        self.compiled = compile_body(body, known=formset.known if formset is not None else None)
         return body
 
 
+class ExistingSection(forms.ModelChoiceField):
+    """A section form's hidden id, found among the sections the formset already loaded:
+    Django's own field asks the database once per section."""
+
+    def __init__(self, *args, formset, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.formset = formset
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        try:
+            section = self.formset._existing_object(int(value))
+        except (TypeError, ValueError):
+            section = None
+        if section is None:
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return section
+
+
 class SectionFormSet(forms.BaseInlineFormSet):
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        field = form.fields.get("id")
+        if isinstance(field, forms.ModelChoiceField):
+            form.fields["id"] = ExistingSection(
+                queryset=field.queryset,
+                initial=field.initial,
+                required=False,
+                widget=field.widget,
+                formset=self,
+            )
+
+    @cached_property
+    def known(self) -> dict:
+        """Every block the posted sections name, fetched once for all of them: checking and
+        previewing a story costs the same number of queries however many sections it has."""
+        return known_blocks(bodies_in(self.data, self.prefix))
+
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        form.formset = self
+        return form
+
     def clean(self):
         super().clean()
         headings = {}
@@ -349,6 +395,14 @@ class ExplainerAdmin(DateSafeChangeListAdmin, admin.ModelAdmin):
         page shows the story's working copy if it has one, else the story itself, and the first
         save makes the copy (``save_to_working_copy``)."""
         obj = self.get_object(request, object_id)
+        verb = request.POST.get("_workflow") if request.method == "POST" else None
+        if verb and obj is not None:
+            if verb not in self.WORKFLOW_VERBS:
+                raise Http404("No such workflow step.")
+            if verb == "discard" or not self.form_has_changes(request, obj):
+                return self.workflow_view(request, obj.pk, verb)
+            # Otherwise what is typed is saved first, as any save is; then
+            # ``response_change`` runs the step.
         if obj is not None and self.has_change_permission(request, obj):
             story = obj.story
             if obj.is_working_copy and not publishing.is_edited_through_a_copy(story):
@@ -367,6 +421,36 @@ class ExplainerAdmin(DateSafeChangeListAdmin, admin.ModelAdmin):
                     return redirect(change_url(copy))
         extra_context = {**(extra_context or {}), **self.workflow_context(request, obj)}
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def form_has_changes(self, request, obj) -> bool:
+        """Whether the posted change form differs from ``obj`` as stored: a workflow button
+        saves what is typed first, but an untouched form makes no save (and no working copy)."""
+        if not self.has_change_permission(request, obj):
+            return False
+        form = self.get_form(request, obj, change=True)(request.POST, request.FILES, instance=obj)
+        if form.has_changed():
+            return True
+        formsets, _ = self._create_formsets(request, obj, change=True)
+        return any(formset.has_changed() for formset in formsets)
+
+    def response_change(self, request, obj):
+        """After a save made by a workflow button, the step itself, on what was just saved."""
+        verb = request.POST.get("_workflow")
+        if not verb:
+            return super().response_change(request, obj)
+        obj.refresh_from_db(fields=["version", "has_changes"])
+        self.message_user(request, "Your changes were saved.", messages.SUCCESS)
+        return self.run_verb_and_return(request, obj, verb, seen_version=obj.version)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if request.method == "POST" and request.POST.get("_workflow"):
+            self.message_user(
+                request,
+                "Nothing was saved, and the step was not taken: correct what is marked below "
+                "(your text is all still here), then press the button again.",
+                messages.ERROR,
+            )
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def save_to_working_copy(self, request, story, extra_context):
         """A form opened on a published story, saved: into its working copy, made now (under a
@@ -469,6 +553,11 @@ class ExplainerAdmin(DateSafeChangeListAdmin, admin.ModelAdmin):
                 name="explainers_explainer_workflow",
             ),
             path(
+                "<int:pk>/preview/",
+                view(self.preview_form_view),
+                name="explainers_explainer_preview_form",
+            ),
+            path(
                 "<int:pk>/revisions/",
                 view(self.revisions_view),
                 name="explainers_explainer_revisions",
@@ -487,6 +576,24 @@ class ExplainerAdmin(DateSafeChangeListAdmin, admin.ModelAdmin):
         # Control characters (NUL, which PostgreSQL refuses, among them) match nothing anyway.
         term = "".join(ch for ch in request.GET.get("term", "") if ch.isprintable()).strip()[:100]
         return JsonResponse({"results": search_blocks(term), "pagination": {"more": False}})
+
+    def preview_form_view(self, request, pk):
+        """The story as the posted form would leave it, unsaved (``previewing``): the Preview
+        button and the live preview beside the form. A GET shows the saved version."""
+        if request.method != "POST":
+            return redirect(reverse("explainers:preview", args=[pk]))
+        obj = self.get_object(request, str(pk))
+        if obj is None:
+            raise Http404("No such story.")
+        if not self.has_view_permission(request, obj):
+            raise PermissionDenied
+        form = self.get_form(request, obj, change=True)(request.POST, request.FILES, instance=obj)
+        form.is_valid()
+        formsets, _ = self._create_formsets(request, obj, change=True)
+        sections = next(formset for formset in formsets if formset.model is Section)
+        sections.is_valid()
+        story = story_from_form(obj, form, sections.kept_forms())
+        return render_preview(request, story, shared=False, from_form=True)
 
     WORKFLOW_VERBS = {
         "submit",
@@ -507,10 +614,14 @@ class ExplainerAdmin(DateSafeChangeListAdmin, admin.ModelAdmin):
         explainer = get_object_or_404(Explainer, pk=pk)
         if not self.has_view_permission(request, explainer):
             raise PermissionDenied
+        seen = request.POST.get("base_version")  # the version the page showed
+        return self.run_verb_and_return(request, explainer, verb, seen_version=seen)
+
+    def run_verb_and_return(self, request, explainer, verb, *, seen_version):
         back = reverse("admin:explainers_explainer_change", args=[explainer.pk])
         try:
             with transaction.atomic():
-                message = self.run_verb(request, explainer, verb)
+                message = self.run_verb(request, explainer, verb, seen=seen_version)
         except ValidationError as error:
             self.message_user(request, " ".join(error.messages), messages.ERROR)
             return redirect(back)
@@ -519,9 +630,11 @@ class ExplainerAdmin(DateSafeChangeListAdmin, admin.ModelAdmin):
             return redirect(reverse("admin:explainers_explainer_changelist"))
         return redirect(back)
 
-    def run_verb(self, request, explainer, verb) -> str:
+    def run_verb(self, request, explainer, verb, *, seen) -> str:
+        """``seen``: the version the page showed (or that its own save just made)."""
         user = request.user
-        seen = request.POST.get("base_version")  # the version the page showed
+        if verb == "publish" and not self.has_something_to_publish(explainer):
+            return "Nothing to publish: readers already see this version."
         if verb == "submit":
             publishing.submit_for_review(explainer, by=user, seen_version=seen)
             return "Submitted for review: an editor can now publish it."
@@ -550,14 +663,30 @@ class ExplainerAdmin(DateSafeChangeListAdmin, admin.ModelAdmin):
             publishing.discard_working_copy(explainer, by=user, seen_version=seen)
             return "Unpublished changes discarded; the published version is unchanged."
         if verb == "correct":
-            kind = request.POST.get("kind", Correction.Kind.CORRECTION)
+            # From the story's form the note's fields are note_kind and note_text (its own
+            # "kind" is the story's); the small form of old posts kind and text.
+            in_form = "_workflow" in request.POST
+            kind = request.POST.get("note_kind" if in_form else "kind", Correction.Kind.CORRECTION)
             if kind not in Correction.Kind.values:
                 raise ValidationError("Pick the kind of note: correction, clarification or update.")
-            publishing.add_correction(
-                explainer, kind=kind, text=request.POST.get("text", ""), by=user
-            )
+            text = request.POST.get("note_text" if in_form else "text", "")
+            if not text.strip():
+                raise ValidationError("Write the note readers will see before adding it.")
+            publishing.add_correction(explainer, kind=kind, text=text, by=user)
             return "Public note added: readers see it at the foot of the story now."
         raise Http404
+
+    @staticmethod
+    def has_something_to_publish(explainer) -> bool:
+        """A live or scheduled story publishes its working copy's changes; with none, there is
+        nothing to do. A draft, or a story taken down, always can be."""
+        story = explainer.story
+        if not publishing.is_edited_through_a_copy(story):
+            return True
+        copy = explainer if explainer.is_working_copy else publishing.existing_copy(story)
+        if copy is None:
+            return False
+        return copy.has_changes or publishing.snapshot(copy) != publishing.snapshot(story)
 
     def delete_model(self, request, obj):
         publishing.delete(obj, by=request.user)

@@ -32,11 +32,11 @@ def topic_detail(request, slug):
     return render(request, "explainers/topic_detail.html", {"topic": topic, "page": page})
 
 
-def _render_preview(request, explainer, *, shared: bool):
+def render_preview(request, explainer, *, shared: bool, from_form: bool = False):
     response = render(
         request,
         "explainers/explainer_detail.html",
-        {"explainer": explainer, "preview": True, "shared_preview": shared},
+        {"explainer": explainer, "preview": True, "shared_preview": shared, "from_form": from_form},
     )
     response["X-Robots-Tag"] = "noindex, nofollow"
     response["Referrer-Policy"] = "no-referrer"
@@ -48,7 +48,7 @@ def _render_preview(request, explainer, *, shared: bool):
 def preview(request, pk):
     """Staff preview: the draft rendered with the public template, exactly as it will look."""
     explainer = get_object_or_404(Explainer.objects.for_public_detail(), pk=pk)
-    return _render_preview(request, explainer, shared=False)
+    return render_preview(request, explainer, shared=False)
 
 
 @never_cache
@@ -63,7 +63,7 @@ def shared_preview(request, token):
     except signing.BadSignature:
         raise Http404("No such preview.") from None
     explainer = get_object_or_404(Explainer.objects.for_public_detail(), pk=data.get("pk"))
-    return _render_preview(request, explainer, shared=True)
+    return render_preview(request, explainer, shared=True)
 
 
 def preview_token(explainer: Explainer) -> str:

@@ -178,9 +178,12 @@ def test_record_due_publications_ignores_a_story_published_at_once(desk, draft):
 
 def test_publishing_a_scheduled_story_now_makes_it_visible_now(client, desk, draft):
     schedule(desk, draft, timezone.now() + datetime.timedelta(days=2))
-    assert workflow_url(draft, "publish") in desk.get(change_url(draft)).content.decode()
+    page = desk.get(change_url(draft))
+    assert (
+        'name="_workflow" value="publish_now" class="button">Publish now<' in page.content.decode()
+    )
 
-    desk.post(workflow_url(draft, "publish"))  # the "Publish now" button
+    desk.post(change_url(draft), admin_form_data(page, _workflow="publish_now"))  # the button
 
     assert reload(draft).published_at <= timezone.now()
     assert client.get(draft.get_absolute_url()).status_code == 200
