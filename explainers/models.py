@@ -319,6 +319,11 @@ class Explainer(Versioned):
         return self.draft_of if self.draft_of_id else self
 
     @property
+    def autosave_target(self) -> "Explainer":
+        """Unsaved text is kept for the story, whichever of its rows the form was open on."""
+        return self.story
+
+    @property
     def pins_figures(self) -> bool:
         """Figures in the text stand as they were when the story was published."""
         if self.figures:

@@ -6,7 +6,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from rest_framework_api_key.models import AbstractAPIKey
 
-from .core.models import AuditEntry, Versioned  # noqa: F401 - AuditEntry is this app's model
+from .core.models import AuditEntry, Autosave, Presence, Versioned  # noqa: F401 - this app's models
 
 
 class PartnerKey(Versioned, AbstractAPIKey):

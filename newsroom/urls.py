@@ -8,6 +8,7 @@ from explainers.feeds import LatestExplainersFeed, TopicFeed
 from explainers.sitemaps import ExplainerSitemap, HomeSitemap, TopicSitemap
 
 from . import csp_reports, views
+from .core import desk
 from .core.pagecache import cache_public_page as cached
 from .core.pagecache import lists_and_facts_tags, lists_tags
 
@@ -39,6 +40,9 @@ urlpatterns = [
         "sitemap.xml", cached(lists_and_facts_tags)(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"
     ),
     path("", include((feed_patterns, "feeds"))),
+    # The editor's desk: private autosaves and who else is editing (newsroom/core/desk.py).
+    path("admin/desk/autosave/", admin.site.admin_view(desk.autosave), name="desk_autosave"),
+    path("admin/desk/presence/", admin.site.admin_view(desk.presence), name="desk_presence"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("newsroom.api_urls")),
     path("", include("explainers.urls")),

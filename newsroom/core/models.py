@@ -74,3 +74,47 @@ class Versioned(models.Model):
 
     class Meta:
         abstract = True
+
+
+class Autosave(models.Model):
+    """What one person had typed in an admin form and not saved, kept privately so that a
+    closed tab or a crashed browser loses nothing (``core.desk``). Never a revision: nobody
+    else sees it, and a successful save of the form removes it."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
+    object_id = models.CharField(max_length=64, blank=True, help_text="Empty: an add form")
+    data = models.JSONField(help_text="The form's fields, {name: [values]}")
+    saved_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "content_type", "object_id"], name="one_autosave_per_form"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.content_type.model} {self.object_id or '(new)'}"
+
+
+class Presence(models.Model):
+    """Who has a change form open now, refreshed by the page every few seconds: shown to
+    others editing the same thing ("Edna Editor is also editing this, since 11:40"). No lock."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
+    object_id = models.CharField(max_length=64)
+    since = models.DateTimeField()
+    seen_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "content_type", "object_id"], name="one_presence_per_form"
+            )
+        ]
+        indexes = [models.Index(fields=["content_type", "object_id"], name="presence_target_idx")]
+
+    def __str__(self):
+        return f"{self.user} on {self.content_type.model} {self.object_id}"
