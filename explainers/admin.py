@@ -246,8 +246,15 @@ class ExplainerForm(VersionedForm):
             raise forms.ValidationError("Another explainer already has this slug.")
         return slug
 
+    for_preview = False  # a preview writes nothing: a live story's form is shown as it stands
+
     def clean(self):
-        if self.instance.pk and not self.instance.is_working_copy and self.instance.is_live:
+        if (
+            self.instance.pk
+            and not self.for_preview
+            and not self.instance.is_working_copy
+            and self.instance.is_live
+        ):
             # It went live while this form was open; readers' version is never edited in place.
             raise forms.ValidationError(conflict_message(self.instance), code="conflict")
         return super().clean()
@@ -588,12 +595,17 @@ class ExplainerAdmin(DateSafeChangeListAdmin, admin.ModelAdmin):
         if not self.has_view_permission(request, obj):
             raise PermissionDenied
         form = self.get_form(request, obj, change=True)(request.POST, request.FILES, instance=obj)
+        form.for_preview = True
         form.is_valid()
         formsets, _ = self._create_formsets(request, obj, change=True)
         sections = next(formset for formset in formsets if formset.model is Section)
         sections.is_valid()
         story = story_from_form(obj, form, sections.kept_forms())
-        return render_preview(request, story, shared=False, from_form=True)
+        response = render_preview(request, story, shared=False, from_form=True)
+        # Shown in a frame beside the form: this page may frame it, no other site.
+        response["X-Frame-Options"] = "SAMEORIGIN"
+        response._csp_replace = {"frame-ancestors": ["'self'"]}
+        return response
 
     WORKFLOW_VERBS = {
         "submit",

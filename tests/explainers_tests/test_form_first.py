@@ -152,9 +152,18 @@ def test_preview_shows_the_unsaved_form_with_its_fact_cards_and_saves_nothing(de
     assert "A headline not yet saved" in html and "Unsaved words." in html
     assert "Words from the quote card." in html
     assert "it shows the form as it is now, unsaved" in html
+    assert "Not saved yet" not in html
     assert response["X-Robots-Tag"] == "noindex, nofollow"
     assert reload(draft).title == "Draft headline" and reload(draft).version == version
     assert reload(draft).sections.get().body == "The saved text."
+
+
+def test_preview_of_a_live_storys_unsaved_edit_needs_no_working_copy(desk, live):
+    html = preview(desk, live, title="A live story's new headline").content.decode()
+
+    assert "A live story's new headline" in html.replace("&#x27;", "'")
+    assert "Not saved yet" not in html
+    assert not Explainer.objects.filter(draft_of=live).exists()
 
 
 def test_preview_shows_a_bad_token_in_its_section(desk, draft):
