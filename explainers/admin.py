@@ -600,7 +600,12 @@ class ExplainerAdmin(DateSafeChangeListAdmin, admin.ModelAdmin):
         formsets, _ = self._create_formsets(request, obj, change=True)
         sections = next(formset for formset in formsets if formset.model is Section)
         sections.is_valid()
-        story = story_from_form(obj, form, sections.kept_forms())
+        kept = sections.kept_forms()
+        for section in kept:
+            if section.compiled is None:  # a bad token: shown, with why, where it stands
+                body = section["body"].value() or ""
+                section.compiled = compile_body(body, known=sections.known, lenient=True)
+        story = story_from_form(obj, form, kept)
         response = render_preview(request, story, shared=False, from_form=True)
         # Shown in a frame beside the form: this page may frame it, no other site.
         response["X-Frame-Options"] = "SAMEORIGIN"

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 import nh3
 from django.core.exceptions import ValidationError
+from django.utils.html import escape
 from markdown_it import MarkdownIt
 
 from claims.models import Claim, Quote, Statistic
@@ -31,6 +32,9 @@ TOKEN = re.compile(r"\[\[\s*([A-Za-z_]*)\s*:\s*([^\]@]*?)\s*(?:@\s*([^\]]*?)\s*)
 # Private-use characters stand in for tokens while the Markdown is rendered and sanitised.
 MARK_OPEN, MARK_CLOSE = "\ue000", "\ue001"
 PLACEHOLDER = re.compile(f"(<p>)?{MARK_OPEN}(\\d+){MARK_CLOSE}(</p>)?")
+# In a preview (``lenient``), a token that cannot be placed is shown where it stands, with why.
+BAD_OPEN, BAD_CLOSE = "\ue002", "\ue003"
+BAD_PLACEHOLDER = re.compile(f"(<p>)?{BAD_OPEN}(\\d+){BAD_CLOSE}(</p>)?")
 
 TARGETS = {
     "quote": Quote,
@@ -74,24 +78,36 @@ class CompiledBody:
     html: str
     # (position, SectionBlock field values) for each block, in reading order.
     blocks: list[tuple[int, dict]] = field(default_factory=list)
+    # Only when compiled ``lenient``: what is wrong, also shown in ``html`` where it occurs.
+    errors: list[str] = field(default_factory=list)
 
 
-def compile_body(text: str, *, known: dict | None = None) -> CompiledBody:
+def compile_body(text: str, *, known: dict | None = None, lenient: bool = False) -> CompiledBody:
     """Validate and render a section body; raise ValidationError naming every bad reference.
 
     ``known`` ({model: {slug: block}}, statistics with their values prefetched) resolves tokens
     without queries, for callers compiling many bodies over the same blocks (generate_archive).
+    ``lenient`` (a preview): render anyway, each bad token replaced by its error where it
+    stands, and the errors listed in the result.
     """
-    text = (text or "").replace(MARK_OPEN, "").replace(MARK_CLOSE, "").replace("\r\n", "\n")
+    for private in (MARK_OPEN, MARK_CLOSE, BAD_OPEN, BAD_CLOSE):
+        text = (text or "").replace(private, "")
+    text = text.replace("\r\n", "\n")
     errors: list[str] = []
     tokens: list[Token] = []
+    refused: list[str] = []  # lenient: why each token that could not be read was refused
 
     def place(match: re.Match, *, alone: bool) -> str:
+        seen = len(errors)
         token = _parse_token(match, alone=alone, errors=errors)
         if token is None:
-            return match.group(0)
-        tokens.append(token)
-        marker = f"{MARK_OPEN}{len(tokens) - 1}{MARK_CLOSE}"
+            if not lenient:
+                return match.group(0)
+            refused.append(errors[-1] if len(errors) > seen else match.group(0))
+            marker = f"{BAD_OPEN}{len(refused) - 1}{BAD_CLOSE}"
+        else:
+            tokens.append(token)
+            marker = f"{MARK_OPEN}{len(tokens) - 1}{MARK_CLOSE}"
         return f"\n\n{marker}\n\n" if alone else marker
 
     lines = []
@@ -104,8 +120,9 @@ def compile_body(text: str, *, known: dict | None = None) -> CompiledBody:
     source = "\n".join(lines)
 
     errors.extend(_check_headings(source))
-    resolved = _resolve(tokens, errors, known or {})
-    if errors:
+    unresolved: dict[int, str] = {}
+    resolved = _resolve(tokens, errors, known or {}, unresolved)
+    if errors and not lenient:
         raise ValidationError(errors)
 
     html = nh3.clean(
@@ -115,8 +132,25 @@ def compile_body(text: str, *, known: dict | None = None) -> CompiledBody:
         url_schemes=URL_SCHEMES,
         link_rel="noopener noreferrer",
     )
-    html = PLACEHOLDER.sub(lambda m: f"<!--block:{int(m.group(2))}-->", html)
-    return CompiledBody(html=html.strip(), blocks=resolved)
+
+    def block_or_error(match: re.Match) -> str:
+        position = int(match.group(2))
+        if position in unresolved:
+            return _error_html(unresolved[position], block=bool(match.group(1)))
+        return f"<!--block:{position}-->"
+
+    html = PLACEHOLDER.sub(block_or_error, html)
+    html = BAD_PLACEHOLDER.sub(
+        lambda m: _error_html(refused[int(m.group(2))], block=bool(m.group(1))), html
+    )
+    return CompiledBody(html=html.strip(), blocks=resolved, errors=errors if lenient else [])
+
+
+def _error_html(message: str, *, block: bool) -> str:
+    """A token that cannot be placed, shown in a preview where it stands (escaped here, after
+    the sanitiser, so nothing typed can become markup)."""
+    tag = "p" if block else "mark"
+    return f'<{tag} class="token-error" role="note">{escape(message)}</{tag}>'
 
 
 def _parse_token(match: re.Match, *, alone: bool, errors: list[str]) -> Token | None:
@@ -164,8 +198,12 @@ def _check_headings(source: str) -> list[str]:
     return []
 
 
-def _resolve(tokens: list[Token], errors: list[str], known: dict) -> list[tuple[int, dict]]:
-    """Look up every referenced block: one query per kind of block, however many tokens."""
+def _resolve(
+    tokens: list[Token], errors: list[str], known: dict, unresolved: dict | None = None
+) -> list[tuple[int, dict]]:
+    """Look up every referenced block: one query per kind of block, however many tokens.
+    Each token that cannot be placed adds its error, and ``unresolved[position] = error``."""
+    unresolved = {} if unresolved is None else unresolved
     found: dict[type, dict[str, object]] = {}
     for model in {TARGETS[t.kind] for t in tokens}:
         if model in known:
@@ -183,6 +221,7 @@ def _resolve(tokens: list[Token], errors: list[str], known: dict) -> list[tuple[
         target = found[model].get(token.slug)
         if target is None:
             errors.append(_unknown(token, model))
+            unresolved[position] = errors[-1]
             continue
         fields = {"kind": token.kind, _field_name(model): target}
         if token.kind in PINNABLE:
@@ -193,10 +232,12 @@ def _resolve(tokens: list[Token], errors: list[str], known: dict) -> list[tuple[
                         f"{token.text}: “{target}” has no value on or before "
                         f"{token.pinned_on:%-d %B %Y}."
                     )
+                    unresolved[position] = errors[-1]
                     continue
                 fields["pinned_value"] = value
             elif target.current is None:
                 errors.append(f"{token.text}: “{target}” has no value yet; add one first.")
+                unresolved[position] = errors[-1]
                 continue
         placed.append((position, fields))
     return placed

@@ -81,7 +81,7 @@ def story_from_form(obj: Explainer, form, section_forms) -> Explainer:
             explainer=story,
             position=position,
             heading=heading,
-            body=data.get("body", ""),
+            body=data.get("body", section_form["body"].value() or ""),
             body_html=compiled.html if compiled else "",
         )
         section.preview_errors = [

@@ -4,7 +4,10 @@ Permissions are enforced on the server in every path (admin forms, admin actions
 functions), not only by hiding buttons.
 """
 
-FACT_MODELS = ["quote", "statistic", "statisticvalue", "claim", "claimsource", "person", "source"]
+FACT_MODELS = [
+    "quote", "statistic", "statisticvalue", "claim", "claimsource", "person", "personrole",
+    "source",
+]  # fmt: skip
 
 ROLES = {
     "Writer": {
@@ -23,8 +26,9 @@ ROLES = {
             "change_media",
             "view_correction",
             "view_revision",
+            "view_author",
         ],
-        "claims": [f"view_{model}" for model in FACT_MODELS] + ["view_rating"],
+        "claims": [f"view_{model}" for model in FACT_MODELS] + ["view_rating", "view_claimrating"],
     },
     "Editor": {
         "explainers": [
@@ -49,8 +53,11 @@ ROLES = {
             "add_correction",
             "view_correction",
             "view_revision",
+            "add_author",
+            "change_author",
+            "view_author",
         ],
-        "claims": [f"view_{model}" for model in FACT_MODELS] + ["view_rating"],
+        "claims": [f"view_{model}" for model in FACT_MODELS] + ["view_rating", "view_claimrating"],
         # Editors issue and revoke partners' API keys.
         "newsroom": ["view_auditentry", "add_partnerkey", "change_partnerkey", "view_partnerkey"],
     },
@@ -61,10 +68,13 @@ ROLES = {
             "view_topic",
             "view_media",
             "view_revision",
+            "view_author",
         ],
         "claims": [f"{verb}_{model}" for model in FACT_MODELS for verb in ("add", "change", "view")]
         + [
             "delete_claimsource",
+            "delete_personrole",
+            "view_claimrating",
             "view_rating",
             "verify_quote",
             "verify_statistic",

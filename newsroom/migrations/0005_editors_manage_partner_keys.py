@@ -4,7 +4,8 @@ from django.db import migrations
 def sync(apps, schema_editor):
     from newsroom.roles import sync_roles
 
-    sync_roles(apps, strict=True)
+    # Not strict: roles.py now also names models later migrations create (0011 syncs strictly).
+    sync_roles(apps, strict=False)
 
 
 class Migration(migrations.Migration):

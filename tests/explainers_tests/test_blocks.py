@@ -146,3 +146,23 @@ def test_saving_unchanged_text_does_not_rewrite_usage_rows(statistic):
     before = list(section.blocks.values_list("pk", flat=True))
     section.write_blocks(compile_body(section.body).blocks)
     assert list(section.blocks.values_list("pk", flat=True)) == before
+
+
+def test_a_lenient_compile_shows_each_bad_token_where_it_stands_escaped():
+    body = (
+        "Before [[said:<script>alert(1)</script>]] after.\n\n"
+        "[[quote:no-such-quote]]\n\n"
+        "[[statistic:x]] inline card"
+    )
+
+    compiled = compile_body(body, lenient=True)
+
+    assert "<script>" not in compiled.html
+    assert compiled.html.startswith('<p>Before <mark class="token-error" role="note">')
+    assert "&lt;script&gt;" in compiled.html and "after.</p>" in compiled.html
+    assert '<p class="token-error" role="note">[[quote:no-such-quote]]: there is no quote' in (
+        compiled.html
+    )
+    assert len(compiled.errors) == 3 and compiled.blocks == []
+    with pytest.raises(ValidationError):
+        compile_body(body)  # a save is still refused

@@ -173,7 +173,8 @@ def test_preview_shows_a_bad_token_in_its_section(desk, draft):
     assert response.status_code == 200
     section = html.split('id="what-happened-title"', 1)[1]
     assert "This section cannot be shown yet" in section
-    assert "is a card: put it on a line of its own" in section
+    error = '<mark class="token-error" role="note">[[statistic:nope]] is a card: put it on a line'
+    assert f"Words {error}" in section and "here" in section  # where it stands, text around it
 
 
 def test_preview_lists_a_refused_field_above_the_story(desk, draft):

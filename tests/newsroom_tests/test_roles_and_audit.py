@@ -124,6 +124,32 @@ def test_only_editors_issue_and_revoke_partner_keys():
     assert not any("delete_partnerkey" in p for role in ROLE_NAMES for p in perms(role))
 
 
+def test_writers_and_editors_pick_authors_and_fact_checkers_keep_dated_roles(
+    client_for, writer, role_editor, fact_checker
+):
+    """The models provenance added are in the roles: without them an Editor's byline picker
+    found no authors and a Fact-checker could not record a person's role."""
+    factories.AuthorFactory(name="Ann Reporter")
+    search = reverse("admin:autocomplete")
+    params = {
+        "term": "Ann",
+        "app_label": "explainers",
+        "model_name": "explainer",
+        "field_name": "authors",
+    }
+    for user in (writer, role_editor):
+        response = client_for(user).get(search, params)
+        assert response.status_code == 200
+        assert [r["text"] for r in response.json()["results"]] == ["Ann Reporter"]
+    assert role_editor.has_perms(["explainers.add_author", "explainers.change_author"])
+    assert not writer.has_perm("explainers.add_author")
+    assert fact_checker.has_perms(
+        ["claims.add_personrole", "claims.change_personrole", "claims.delete_personrole"]
+    )
+    for user in (writer, role_editor, fact_checker):
+        assert user.has_perm("claims.view_claimrating")
+
+
 def test_a_partner_has_no_permissions():
     assert perms("Partner") == set()
 

@@ -1,0 +1,208 @@
+"""The editor's desk in Chromium, as editors use it: two tabs and a publish, unsaved edits and
+a workflow button, the browser closed mid-edit, two editors on one story, the live preview.
+Screenshots of each go to var/screenshots/ at 1,280 and 375 px."""
+
+import importlib
+
+import pytest
+from django.apps import apps
+from django.contrib.auth.models import Group
+from django.test import Client
+
+from explainers.models import Explainer
+from tests import factories
+from tests.factories import add_section
+
+from .conftest import SCREENSHOTS, WIDTHS
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+TYPED = "Words typed in the second tab, which must never be lost."
+FAST = "window.NEWSROOM_AUTOSAVE_MS = 1500; window.NEWSROOM_PRESENCE_MS = 1000;"
+
+
+@pytest.fixture(autouse=True)
+def roles():
+    """A transactional test that ran before may have flushed the data migrations' rows."""
+    if not Group.objects.filter(name="Editor").exists():
+        importlib.import_module("newsroom.migrations.0002_roles").create_roles(apps, None)
+
+
+def person(name, username):
+    first, last = name.split()
+    user = factories.UserFactory(username=username, first_name=first, last_name=last, is_staff=True)
+    user.groups.add(Group.objects.get(name="Editor"))
+    return user
+
+
+class Desk:
+    """One person's browser: a context logged in as them, with tabs."""
+
+    def __init__(self, browser, live_server, user):
+        client = Client()
+        client.force_login(user)
+        self.base = live_server.url
+        self.closed = False
+        self.context = browser.new_context(viewport={"width": WIDTHS["desktop"], "height": 900})
+        self.context.add_init_script(FAST)
+        self.context.add_cookies(
+            [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": self.base}]
+        )
+
+    def tab(self, path):
+        page = self.context.new_page()
+        page.set_default_timeout(15_000)
+        page.on("dialog", lambda dialog: dialog.accept())
+        page.goto(self.base + path)
+        return page
+
+    def close(self):
+        if not self.closed:
+            self.context.close()
+            self.closed = True
+
+
+def shoot(page, name):
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for width in WIDTHS.values():
+        page.set_viewport_size({"width": width, "height": 900})
+        page.screenshot(path=str(SCREENSHOTS / f"desk-{name}-{width}.png"), full_page=True)
+    page.set_viewport_size({"width": WIDTHS["desktop"], "height": 900})
+
+
+def change_path(explainer):
+    return f"/admin/explainers/explainer/{explainer.pk}/change/"
+
+
+@pytest.fixture
+def desks(browser, live_server):
+    """Open a person's browser; every one still open is closed before the database is reset
+    (a page left polling the server would hold the database)."""
+    opened = []
+
+    def open_desk(user):
+        desk = Desk(browser, live_server, user)
+        opened.append(desk)
+        return desk
+
+    yield open_desk
+    for desk in opened:
+        desk.close()
+
+
+@pytest.fixture
+def edna(desks):
+    return desks(person("Edna Editor", "edna"))
+
+
+@pytest.fixture
+def live_story():
+    story = factories.ExplainerFactory(published=True, title="Live headline", slug="live")
+    add_section(story, heading="What happened?", body="The published text.")
+    return story
+
+
+def test_publishing_in_one_tab_keeps_the_text_typed_in_another(edna, live_story):
+    first = edna.tab(change_path(live_story))
+    first.fill("#id_title", "Headline changed in the first tab")
+    first.click("button[value='publish']")  # saves it, then publishes it
+    first.wait_for_selector(".messagelist")
+    copy = Explainer.objects.get(draft_of=live_story)
+    second = edna.tab(change_path(copy))
+    first.fill("#id_standfirst", "A new standfirst from the first tab.")
+    first.click("input[name='_continue']")
+    first.wait_for_selector(".messagelist")
+
+    second.fill("#id_sections-0-body", TYPED)
+    second.click("input[name='_continue']")
+
+    second.wait_for_selector(".errornote, .errorlist")
+    assert "/change/" in second.url  # the same page: not the admin home, not "doesn't exist"
+    assert second.input_value("#id_sections-0-body") == TYPED
+    assert "Edna Editor saved this explainer" in second.inner_text("#content-main")
+    assert Explainer.objects.get(pk=copy.pk)  # the copy is still there
+    shoot(second, "two-tabs")
+
+
+def test_a_workflow_button_publishes_what_is_typed_and_not_yet_saved(edna, client):
+    story = factories.ExplainerFactory(title="Saved headline", slug="draft", authors=[])
+    add_section(story, heading="Why?", body="Because.")
+    factories.AuthorFactory(name="Ann Reporter")
+    page = edna.tab(change_path(story))
+    page.fill("#id_standfirst", "A standfirst typed and never saved.")
+    page.click("#id_authors + .select2")  # the byline: an author picked, not saved
+    page.keyboard.type("Ann")
+    page.click(".select2-results__option:has-text('Ann Reporter')")
+
+    page.click("button[value='publish']")
+
+    page.wait_for_selector(".messagelist")
+    story.refresh_from_db()
+    assert story.is_live and story.standfirst == "A standfirst typed and never saved."
+    assert story.author_names == "Ann Reporter"
+    html = client.get(story.get_absolute_url()).content.decode()
+    assert "A standfirst typed and never saved." in html and "Ann Reporter" in html
+
+
+def test_text_typed_before_the_browser_closed_is_offered_back(desks):
+    user = person("Edna Editor", "edna")
+    story = factories.ExplainerFactory(title="A draft", slug="draft")
+    add_section(story, heading="Why?", body="Saved words.")
+    before = desks(user)
+    page = before.tab(change_path(story))
+    with page.expect_response(
+        lambda r: "/admin/desk/autosave/" in r.url and r.request.method == "POST"
+    ) as kept:
+        page.fill("#id_sections-0-body", "Words typed, then the browser closed.")
+    assert kept.value.ok
+    before.close()  # no save, no goodbye
+
+    after = desks(user)
+    page = after.tab(change_path(story))
+    page.wait_for_selector("#desk-restore")
+    assert "Restore your unsaved text from" in page.inner_text("#desk-restore")
+    shoot(page, "restore")
+    page.click("#desk-restore button:has-text('Restore')")
+    assert page.input_value("#id_sections-0-body") == "Words typed, then the browser closed."
+    page.click("input[name='_continue']")
+    page.wait_for_selector(".messagelist")
+    assert story.sections.get().body == "Words typed, then the browser closed."
+
+
+def test_two_editors_on_one_story_see_each_other(edna, desks, live_story):
+    nigel = desks(person("Nigel Nightdesk", "nigel"))
+    mine = edna.tab(change_path(live_story))
+    theirs = nigel.tab(change_path(live_story))
+
+    mine.wait_for_selector("#desk-presence")
+    theirs.wait_for_selector("#desk-presence")
+
+    assert "Nigel Nightdesk is also editing this, since" in mine.inner_text("#desk-presence")
+    assert "Edna Editor is also editing this, since" in theirs.inner_text("#desk-presence")
+    shoot(mine, "presence")
+    theirs.close()
+    mine.wait_for_selector("#desk-presence", state="detached", timeout=60_000)
+
+
+def test_the_live_preview_follows_the_typing(edna, live_story):
+    quote = factories.QuoteFactory(text="A quote placed while writing.")
+    page = edna.tab(change_path(live_story))
+    page.click(".desk-preview-toggle")
+    frame = page.frame_locator("iframe[name='desk-preview-frame']")
+    frame.locator("h1").wait_for()
+    assert frame.locator("h1").inner_text() == "Live headline"
+
+    page.fill("#id_title", "A headline being typed")
+    page.fill("#id_sections-0-body", f"New words.\n\n[[quote:{quote.slug}]]\n\n[[said:nope]]")
+
+    frame.locator("h1", has_text="A headline being typed").wait_for()
+    assert "A quote placed while writing." in frame.locator("main").inner_text()
+    assert "there is no quote “nope”" in frame.locator(".preview-error").inner_text()
+    page.click("text=Phone (375 px)")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "desk-live-preview-1280.png"), full_page=False)
+    assert page.evaluate("document.documentElement.scrollWidth") <= WIDTHS["desktop"]
+    assert not Explainer.objects.filter(draft_of=live_story).exists()  # nothing saved
