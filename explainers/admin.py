@@ -32,7 +32,7 @@ from .models import (
     SectionBlock,
     Topic,
 )
-from .picker import search_blocks
+from .picker import NEW_FACT_FORMS, can_create, search_blocks
 from .previewing import bodies_in, known_blocks, story_from_form
 from .revisions import revision_diff
 from .usage import used_in_html
@@ -52,10 +52,11 @@ class BodyWidget(forms.Textarea):
         return format_html(
             '<div class="block-picker-wrap">'
             '<div class="block-picker-label"><span>Insert a fact block or media</span>'
-            '<select class="block-picker" data-url="{}" data-target="{}" '
+            '<select class="block-picker" data-url="{}" data-new-url="{}" data-target="{}" '
             'aria-label="Search quotes, statistics, claims and media to insert">'
             "<option></option></select></div>{}</div>",
             reverse("admin:explainers_explainer_block_search"),
+            reverse("admin:explainers_explainer_new_fact", args=["KIND"]),
             (attrs or {}).get("id", ""),
             textarea,
         )
@@ -555,6 +556,11 @@ class ExplainerAdmin(DateSafeChangeListAdmin, admin.ModelAdmin):
                 name="explainers_explainer_block_search",
             ),
             path(
+                "blocks/new/<str:kind>/",
+                view(self.new_fact_view),
+                name="explainers_explainer_new_fact",
+            ),
+            path(
                 "<int:pk>/workflow/<str:verb>/",
                 view(self.workflow_view),
                 name="explainers_explainer_workflow",
@@ -582,7 +588,43 @@ class ExplainerAdmin(DateSafeChangeListAdmin, admin.ModelAdmin):
             raise PermissionDenied
         # Control characters (NUL, which PostgreSQL refuses, among them) match nothing anyway.
         term = "".join(ch for ch in request.GET.get("term", "") if ch.isprintable()).strip()[:100]
-        return JsonResponse({"results": search_blocks(term), "pagination": {"more": False}})
+        return JsonResponse(
+            {"results": search_blocks(term, request.user), "pagination": {"more": False}}
+        )
+
+    def new_fact_view(self, request, kind):
+        """The picker's "New quote…" (statistic, claim): GET the small form, POST it. A saved
+        fact answers with its token, which the picker inserts at the cursor; a refused one
+        answers with the form and what to correct, nothing saved."""
+        form_class = NEW_FACT_FORMS.get(kind)
+        if form_class is None:
+            raise Http404("No such kind of fact.")
+        if not can_create(request.user, kind):
+            raise PermissionDenied
+        if request.method == "POST":
+            form = form_class(request.POST)
+            if form.is_valid():
+                try:
+                    with transaction.atomic():
+                        fact = form.save(request.user)
+                except ValidationError as error:
+                    form.add_error(None, error)
+                else:
+                    token = f"[[{fact.token_kind}:{fact.slug}]]"
+                    return JsonResponse({"token": token, "label": str(fact)})
+            status = 400
+        else:
+            initial = {"text": request.GET.get("text", "")[:500]}
+            if kind == "statistic":
+                initial = {"label": request.GET.get("text", "")[:200]}
+            form = form_class(initial=initial)
+            status = 200
+        return TemplateResponse(
+            request,
+            "admin/explainers/explainer/new_fact.html",
+            {"form": form, "kind": kind, "action": request.path},
+            status=status,
+        )
 
     def preview_form_view(self, request, pk):
         """The story as the posted form would leave it, unsaved (``previewing``): the Preview

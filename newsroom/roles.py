@@ -9,6 +9,10 @@ FACT_MODELS = [
     "source",
 ]  # fmt: skip
 
+# What a reporter brings in while writing (the block picker's "New quote…", "New statistic…"):
+# they add it, unchecked, and only Fact-checkers change, check or rate facts.
+REPORTED_MODELS = ["quote", "statistic", "statisticvalue", "person", "personrole", "source"]
+
 ROLES = {
     "Writer": {
         "explainers": [
@@ -28,7 +32,9 @@ ROLES = {
             "view_revision",
             "view_author",
         ],
-        "claims": [f"view_{model}" for model in FACT_MODELS] + ["view_rating", "view_claimrating"],
+        "claims": [f"view_{model}" for model in FACT_MODELS]
+        + [f"add_{model}" for model in REPORTED_MODELS]
+        + ["view_rating", "view_claimrating"],
     },
     "Editor": {
         "explainers": [
@@ -57,7 +63,9 @@ ROLES = {
             "change_author",
             "view_author",
         ],
-        "claims": [f"view_{model}" for model in FACT_MODELS] + ["view_rating", "view_claimrating"],
+        "claims": [f"view_{model}" for model in FACT_MODELS]
+        + [f"add_{model}" for model in REPORTED_MODELS]
+        + ["view_rating", "view_claimrating"],
         # Editors issue and revoke partners' API keys.
         "newsroom": ["view_auditentry", "add_partnerkey", "change_partnerkey", "view_partnerkey"],
     },

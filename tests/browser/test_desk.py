@@ -206,3 +206,54 @@ def test_the_live_preview_follows_the_typing(edna, live_story):
     page.screenshot(path=str(SCREENSHOTS / "desk-live-preview-1280.png"), full_page=False)
     assert page.evaluate("document.documentElement.scrollWidth") <= WIDTHS["desktop"]
     assert not Explainer.objects.filter(draft_of=live_story).exists()  # nothing saved
+
+
+def pick(page, section, term, option):
+    """Search the section's block picker and choose ``option`` from what it offers."""
+    page.click(f"#sections-{section} .block-picker-wrap .select2-selection")
+    page.fill(".select2-container--open .select2-search__field", term)
+    # the answer for this search, not the list shown while it was being typed
+    page.click(f".select2-results__option[role='option']:has-text('{option} “{term}”')")
+
+
+def test_a_new_quote_and_a_new_statistic_from_the_picker_without_leaving_the_story(edna):
+    story = factories.ExplainerFactory(title="A draft about Rwanda", slug="rwanda")
+    add_section(story, heading="What was agreed?", body="The first words.")
+    page = edna.tab(change_path(story))
+    body = "#id_sections-0-body"
+    page.click(body)
+    page.keyboard.press("End")
+
+    pick(page, 0, "Rwanda", "New quote")
+    dialog = page.locator("dialog.new-fact-dialog")
+    dialog.locator("textarea[name='text']").fill("The Rwanda plan is dead and buried.")
+    dialog.locator("input[name='new_speaker_name']").fill("Keir Starmer")
+    dialog.locator("input[name='new_source_publisher']").fill("Sky News")
+    dialog.locator("input[name='new_source_title']").fill("Interview")
+    dialog.locator("select[name='new_source_kind']").select_option("broadcast")
+    dialog.locator("button[type='submit']").click()
+    dialog.wait_for(state="detached")
+
+    pick(page, 0, "crossings", "New statistic")
+    dialog = page.locator("dialog.new-fact-dialog")
+    assert dialog.locator("input[name='label']").input_value() == "crossings"
+    dialog.locator("input[name='label']").fill("Small-boat crossings this year")
+    dialog.locator("input[name='value']").fill("abc")
+    dialog.locator("button[type='submit']").click()
+    dialog.locator(".errorlist", has_text="Write a number").wait_for()  # refused, kept open
+    dialog.locator("input[name='value']").fill("20,000")
+    dialog.locator("input[name='qualifier']").fill("more than")
+    dialog.locator("input[name='new_source_publisher']").fill("Home Office")
+    dialog.locator("input[name='new_source_title']").fill("Small-boat data")
+    dialog.locator("select[name='new_source_kind']").select_option("official_statistics")
+    shoot(page, "new-statistic")
+    dialog.locator("button[type='submit']").click()
+    dialog.wait_for(state="detached")
+
+    text = page.input_value(body)
+    assert text.startswith("The first words.\n\n[[quote:keir-starmer-rwanda-plan-dead-buried]]")
+    assert "[[statistic:small-boat-crossings-year]]" in text
+    page.click("input[name='_continue']")
+    page.wait_for_selector(".messagelist")
+    blocks = {b.kind for b in story.sections.get().blocks.all()}
+    assert blocks == {"quote", "statistic"}

@@ -576,7 +576,10 @@ def test_block_search_returns_groups_of_insertable_tokens(editor_client, statist
 
     assert response.status_code == 200
     groups = {group["text"]: group["children"] for group in response.json()["results"]}
-    assert list(groups) == ["Quotes", "Statistics", "Claims", "Media"]
+    assert list(groups) == ["Quotes", "Statistics", "Claims", "Media", "Not there? Create it"]
+    # The last group opens the picker's small forms; it inserts nothing by itself.
+    create = groups.pop("Not there? Create it")
+    assert [child["id"] for child in create] == ["new:quote", "new:statistic", "new:claim"]
     tokens = {child["id"] for children in groups.values() for child in children}
     assert {
         "[[quote:island-of-strangers]]",
@@ -596,7 +599,12 @@ def test_block_search_filters_by_term(editor_client, statistic, quote, claim):
 
     assert response.status_code == 200
     results = response.json()["results"]
-    assert [group["text"] for group in results] == ["Statistics"]
+    assert [group["text"] for group in results] == ["Statistics", "Not there? Create it"]
+    assert [child["text"] for child in results[1]["children"]] == [
+        "New quote “boat-cross”…",
+        "New statistic “boat-cross”…",
+        "New claim “boat-cross”…",
+    ]
     assert all("small-boat-crossings" in child["id"] for child in results[0]["children"])
     assert "50,271" in results[0]["children"][0]["text"]
 

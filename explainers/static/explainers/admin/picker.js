@@ -21,6 +21,83 @@
     textarea.dispatchEvent(new Event("input", { bubbles: true }));
   }
 
+  // "New quote…", "New statistic…", "New claim…": a small form in a dialog; saving it creates
+  // the fact (unchecked) and inserts its token at the cursor. Nothing leaves the page.
+  function openNew(select, kind, term, textarea) {
+    const dialog = document.createElement("dialog");
+    dialog.className = "new-fact-dialog";
+    dialog.setAttribute("aria-label", `New ${kind}`);
+    document.body.appendChild(dialog);
+    const caret = [textarea.selectionStart, textarea.selectionEnd];
+    const close = () => {
+      dialog.close();
+      dialog.remove();
+      textarea.focus();
+    };
+    dialog.addEventListener("cancel", (event) => {
+      event.preventDefault();
+      close();
+    });
+
+    function show(html) {
+      dialog.innerHTML = html; // the server's own form: no script, every value escaped
+      $(dialog).find("select.admin-autocomplete").each(function () {
+        const element = this;
+        $(element).select2({
+          dropdownParent: $(dialog),
+          width: "100%",
+          allowClear: true,
+          placeholder: "",
+          ajax: {
+            url: element.getAttribute("data-ajax--url"),
+            dataType: "json",
+            delay: 250,
+            data: (params) => ({
+              term: params.term,
+              page: params.page,
+              app_label: element.dataset.appLabel,
+              model_name: element.dataset.modelName,
+              field_name: element.dataset.fieldName,
+            }),
+          },
+        });
+      });
+      const form = dialog.querySelector("form");
+      dialog.querySelector(".new-fact__cancel").addEventListener("click", close);
+      form.addEventListener("submit", (event) => {
+        event.preventDefault();
+        fetch(form.action, { method: "POST", body: new FormData(form), credentials: "same-origin" })
+          .then(async (response) => {
+            const type = response.headers.get("content-type") || "";
+            if (response.ok && type.includes("json")) {
+              const created = await response.json();
+              close();
+              textarea.setSelectionRange(caret[0], caret[1]);
+              insertToken(textarea, created.token);
+            } else {
+              show(await response.text());
+            }
+          })
+          .catch(() => {
+            const note = document.createElement("p");
+            note.className = "errornote";
+            note.textContent = "It could not be saved just now; try again.";
+            form.prepend(note);
+          });
+      });
+      const first = form.querySelector("textarea, input:not([type=hidden])");
+      if (first) first.focus();
+    }
+
+    const url = `${select.dataset.newUrl.replace("KIND", kind)}?text=${encodeURIComponent(term || "")}`;
+    fetch(url, { credentials: "same-origin" })
+      .then((response) => response.text())
+      .then((html) => {
+        show(html);
+        dialog.showModal();
+      });
+  }
+
   function setUp(root) {
     $(root).find("select.block-picker").each(function () {
       const select = this;
@@ -29,7 +106,15 @@
       }
       select.dataset.ready = "1";
       $(select).select2({
-        ajax: { url: select.dataset.url, dataType: "json", delay: 200, data: (p) => ({ term: p.term || "" }) },
+        ajax: {
+          url: select.dataset.url,
+          dataType: "json",
+          delay: 200,
+          data: (p) => {
+            select.dataset.term = p.term || "";
+            return { term: p.term || "" };
+          },
+        },
         placeholder: "Search quotes, statistics, claims, media…",
         width: "100%",
         allowClear: true,
@@ -37,8 +122,11 @@
       $(select).on("select2:select", function (event) {
         const wrap = select.closest(".block-picker-wrap");
         const textarea = wrap && wrap.querySelector("textarea");
-        if (textarea) {
-          insertToken(textarea, event.params.data.id);
+        const picked = event.params.data.id;
+        if (textarea && picked.startsWith("new:")) {
+          openNew(select, picked.slice(4), select.dataset.term, textarea);
+        } else if (textarea) {
+          insertToken(textarea, picked);
         }
         $(select).val(null).trigger("change");
       });

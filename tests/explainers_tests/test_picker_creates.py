@@ -1,0 +1,201 @@
+"""The block picker finds facts by their source's publisher and creates the ones that are not
+there yet: "New quote…", "New statistic…", "New claim…", each through the facts app's verbs,
+unchecked, with a short slug, and answered with the token to insert."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from claims.models import Claim, Person, Quote, Source, Statistic
+from newsroom.models import AuditEntry
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+SEARCH = "admin:explainers_explainer_block_search"
+
+
+def new_url(kind):
+    return reverse("admin:explainers_explainer_new_fact", args=[kind])
+
+
+def ids(response):
+    return [child["id"] for group in response.json()["results"] for child in group["children"]]
+
+
+@pytest.fixture
+def desk(client_for, role_editor):
+    return client_for(role_editor)
+
+
+def test_the_picker_finds_facts_by_their_sources_publisher(desk):
+    home_office = factories.SourceFactory(publisher="Home Office")
+    statistic = factories.StatisticFactory(label="Crossings", source=home_office)
+    quote = factories.QuoteFactory(source=home_office)
+    factories.StatisticFactory(label="Unrelated")
+
+    found = ids(desk.get(reverse(SEARCH), {"term": "home office"}))
+
+    assert f"[[statistic:{statistic.slug}]]" in found and f"[[quote:{quote.slug}]]" in found
+    assert not any("unrelated" in token for token in found)
+
+
+def test_an_empty_search_offers_to_create_what_the_user_may(desk, editor_client):
+    assert ids(desk.get(reverse(SEARCH), {"term": "Rwanda"})) == ["new:quote", "new:statistic"]
+    assert ids(editor_client.get(reverse(SEARCH), {"term": "Rwanda"})) == [
+        "new:quote",
+        "new:statistic",
+        "new:claim",  # only those who may give verdicts
+    ]
+
+
+def test_a_new_quote_with_a_new_speaker_and_source_is_created_unchecked(desk, role_editor):
+    response = desk.post(
+        new_url("quote"),
+        {
+            "text": "In a diverse nation like ours, we risk becoming an island of strangers.",
+            "new_speaker_name": "Keir Starmer",
+            "new_speaker_role": "Prime Minister",
+            "said_on": "",
+            "said_on_precision": "day",
+            "medium": "speech",
+            "new_source_publisher": "Prime Minister's Office",
+            "new_source_title": "Speech on immigration",
+            "new_source_kind": "speech",
+            "new_source_url": "gov.uk/speech",
+        },
+    )
+
+    assert response.status_code == 200, response.content.decode()
+    quote = Quote.objects.get()
+    assert response.json()["token"] == f"[[quote:{quote.slug}]]"
+    assert quote.slug == "keir-starmer-diverse-nation-like-ours-risk"  # short, not the sentence
+    assert (quote.speaker.name, str(quote.role), quote.said_on) == (
+        "Keir Starmer",
+        "Prime Minister",
+        None,
+    )
+    assert quote.source.url == "https://gov.uk/speech" and quote.source.kind == "speech"
+    assert not quote.is_checked and quote.updated_by == role_editor
+    assert AuditEntry.objects.filter(action="created", actor=role_editor).count() == 3
+
+
+def test_a_new_statistic_reads_the_number_as_written(desk):
+    source = factories.SourceFactory(publisher="Home Office")
+
+    response = desk.post(
+        new_url("statistic"),
+        {
+            "label": "Small-boat crossings since the election",
+            "value": "50,271",
+            "qualifier": "more than",
+            "as_of": "2025-08-11",
+            "unit": "people",
+            "source": str(source.pk),
+        },
+    )
+
+    assert response.status_code == 200, response.content.decode()
+    statistic = Statistic.objects.get()
+    assert response.json()["token"] == f"[[statistic:{statistic.slug}]]"
+    current = statistic.current
+    assert (current.value, current.qualifier, current.as_of) == (
+        Decimal(50271),
+        "more than",
+        datetime.date(2025, 8, 11),
+    )
+    assert statistic.source == source
+
+
+@pytest.mark.parametrize("written, value", [("1.6bn", 1_600_000_000), ("£700m", 700_000_000)])
+def test_money_is_read_as_written(desk, written, value):
+    source = factories.SourceFactory()
+    data = {"label": "Export finance", "value": written, "source": str(source.pk)}
+
+    assert desk.post(new_url("statistic"), data).status_code == 200
+    assert Statistic.objects.get().current.value == value
+
+
+@pytest.mark.parametrize(
+    "data, error",
+    [
+        ({"text": "Words.", "said_on_precision": "day"}, "Say who said it"),
+        (
+            {"text": "Words.", "new_speaker_name": "A Person", "said_on_precision": "day"},
+            "Say where it comes from",
+        ),
+        (
+            {
+                "text": "Words.",
+                "new_speaker_name": "A Person",
+                "said_on_precision": "day",
+                "new_source_publisher": "Only a publisher",
+            },
+            "needs its publisher, title and kind",
+        ),
+        (
+            {"text": "Words.", "new_speaker_name": "A", "said_on": "31/02/2025",
+             "said_on_precision": "day", "new_source_publisher": "P", "new_source_title": "T",
+             "new_source_kind": "speech"},
+            "Enter a valid date",
+        ),
+    ],
+)  # fmt: skip
+def test_a_refused_new_quote_says_why_and_saves_nothing(desk, data, error):
+    response = desk.post(new_url("quote"), data)
+
+    assert response.status_code == 400
+    assert error in response.content.decode()
+    assert not Quote.objects.exists() and not Person.objects.exists()
+    assert not Source.objects.exists()
+
+
+def test_a_bad_number_is_refused(desk):
+    source = factories.SourceFactory()
+    response = desk.post(
+        new_url("statistic"), {"label": "X", "value": "about fifty", "source": str(source.pk)}
+    )
+
+    assert response.status_code == 400 and "Write a number" in response.content.decode()
+    assert not Statistic.objects.exists()
+
+
+def test_a_new_claim_needs_a_fact_checker_and_evidence(desk, client_for, fact_checker):
+    data = {
+        "text": "Returns are up.",
+        "claimant_name": "The government",
+        "rating": str(factories.Rating.objects.get(slug="true").pk),
+        "explanation": "The figures show it.",
+    }
+    assert desk.post(new_url("claim"), data).status_code == 403
+
+    checker = client_for(fact_checker)
+    refused = checker.post(new_url("claim"), data)
+    assert refused.status_code == 400 and "Say where it comes from" in refused.content.decode()
+
+    evidence = factories.SourceFactory(publisher="Home Office")
+    response = checker.post(new_url("claim"), {**data, "source": str(evidence.pk)})
+    assert response.status_code == 200
+    claim = Claim.objects.get()
+    assert list(claim.sources.all()) == [evidence] and claim.is_our_verdict
+    assert [r.rating.slug for r in claim.ratings.all()] == ["true"]
+
+
+def test_the_form_comes_prefilled_with_what_was_searched(desk):
+    response = desk.get(new_url("quote"), {"text": "island of strangers"})
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "island of strangers</textarea>" in html
+    assert 'action="/admin/explainers/explainer/blocks/new/quote/"' in html
+
+
+def test_an_unknown_kind_is_not_found(desk):
+    assert desk.get(new_url("rumour")).status_code == 404
+
+
+def test_a_writer_without_add_permission_is_refused(client_for):
+    outsider = factories.UserFactory(is_staff=True)
+    assert client_for(outsider).get(new_url("quote")).status_code == 403
