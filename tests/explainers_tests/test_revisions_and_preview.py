@@ -135,13 +135,12 @@ def test_revisions_page_shows_a_side_by_side_diff_of_two_revisions(desk):
     response = desk.get(revisions_url(explainer), {"a": 1, "b": 2})
 
     assert response.status_code == 200
-    rows = {row["label"]: row for row in response.context["diff"]}
-    assert rows["Section 1"]["changed"] is True
-    assert rows["Headline"]["changed"] is False
-    table = str(rows["Section 1"]["table"])
-    assert "Crossings" in table and "Zebras" in table
+    rows = {row.label: row for row in response.context["diff"].rows}
+    assert rows["Section 1"].changed is True
+    assert rows["Headline"].changed is False
+    assert "Crossings" in rows["Section 1"].old and "Zebras" in rows["Section 1"].new
     content = response.content.decode()
-    assert 'class="diff"' in content  # the side-by-side table
+    assert 'class="rc-cell rc-cell--old"' in content  # the side-by-side columns
     assert "Revision 1" in content and "Revision 2" in content
     assert content.index("Crossings") < content.index("Zebras")  # old on the left
 
