@@ -1,4 +1,6 @@
 import datetime
+import re
+from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.contrib import admin, messages
@@ -9,6 +11,7 @@ from django.db.models.functions import Coalesce, TruncDate
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html
 
 from newsroom.core import usage, workflow
 from newsroom.core.adminlists import DateSafeChangeListAdmin
@@ -28,6 +31,7 @@ from .models import (
     Statistic,
     StatisticValue,
 )
+from .slugs import short_slug
 
 
 class RefuseDeletingWhatStoriesUse:
@@ -61,6 +65,49 @@ class ReviewFilter(admin.SimpleListFilter):
 
 class FactBlockForm(VersionedForm):
     """A colleague's save between opening and saving the form is refused, naming them."""
+
+
+class ShortSlugForm(FactBlockForm):
+    """A new quote or claim may leave its slug empty: it gets a short one, as the block picker
+    gives it (``claims.slugs``), not the whole sentence. An existing one keeps its slug, which
+    stories' tokens name."""
+
+    slug_help = "Leave empty for a short one made from the speaker and the first words."
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "slug" in self.fields and not self.instance.pk:
+            slug = self.fields["slug"]
+            slug.required = False
+            slug.help_text = f"{self.slug_help} {slug.help_text}".strip()
+
+    def slug_parts(self, cleaned) -> list[str] | None:
+        """The words a short slug is made from, or None while the form lacks them."""
+        raise NotImplementedError
+
+    def clean(self):
+        cleaned = super().clean()
+        if "slug" in self.fields and not self.instance.pk and not cleaned.get("slug"):
+            parts = self.slug_parts(cleaned)
+            if parts:
+                cleaned["slug"] = short_slug(*parts, model=self._meta.model)
+        return cleaned
+
+
+class QuoteForm(ShortSlugForm):
+    def slug_parts(self, cleaned):
+        speaker, text = cleaned.get("speaker"), (cleaned.get("text") or "").strip()
+        return [speaker.name, text] if speaker is not None and text else None
+
+
+class ClaimForm(ShortSlugForm):
+    slug_help = "Leave empty for a short one made from the claimant and the first words."
+
+    def slug_parts(self, cleaned):
+        text = (cleaned.get("text") or "").strip()
+        claimant = cleaned.get("claimant")
+        who = claimant.name if claimant is not None else (cleaned.get("claimant_name") or "")
+        return [who.strip(), text] if text else None
 
 
 class FactBlockAdmin(RefuseDeletingWhatStoriesUse, admin.ModelAdmin):
@@ -219,7 +266,7 @@ class QuoteAdmin(FactBlockAdmin):
     ]
     search_fields = ["text", "slug", "speaker__name", "context"]
     autocomplete_fields = ["speaker", "source"]
-    prepopulated_fields = {"slug": ["text"]}
+    form = QuoteForm
     fieldsets = [
         (None, {"fields": ["text", "is_partial", "speaker", "role", "slug"]}),
         (
@@ -250,7 +297,57 @@ class QuoteAdmin(FactBlockAdmin):
         ]
 
 
+def plain_figure(value) -> str:
+    """A stored figure as an editor types it: 50271.0000 → 50,271; 1.6000 → 1.6; 0.5800 → 0.58.
+    No unit, prefix or rounding: those are how a story shows it (``Statistic.format``)."""
+    return f"{Decimal(value).normalize():,f}"
+
+
+class FigureDisplay(forms.Widget):
+    """A value already recorded, shown read-only in the values inline as it was typed.
+
+    The admin lets a widget marked ``read_only`` draw a read-only field (as contrib.auth does
+    for the password hash); otherwise the DecimalField shows all four stored places."""
+
+    read_only = True
+
+    def render(self, name, value, attrs=None, renderer=None):
+        return format_html("{}", plain_figure(value) if value not in (None, "") else "—")
+
+
+class FigureField(forms.DecimalField):
+    """A figure as people write it: 50,271 or 1,600,000 or 1.6 (commas only between groups of
+    three digits, a point for decimals); shown back the same way, without trailing zeros."""
+
+    widget = forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"})
+    NUMBER = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[+-]?\.\d+")
+    default_error_messages = {
+        "invalid": "Type the number only, e.g. 50,271 or 1,600,000 or 1.6: commas between "
+        "thousands, a point for decimals, no unit or currency sign (the statistic sets those).",
+    }
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if isinstance(value, Decimal | int):
+            return Decimal(value)
+        text = str(value).strip().replace("\u2212", "-")  # a typographic minus, pasted
+        if not self.NUMBER.fullmatch(text):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        try:
+            return Decimal(text.replace(",", ""))
+        except InvalidOperation:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+    def prepare_value(self, value):
+        if isinstance(value, Decimal | int):
+            return plain_figure(value)
+        return value
+
+
 class StatisticValueForm(forms.ModelForm):
+    value = FigureField(max_digits=20, decimal_places=4)
+
     class Meta:
         model = StatisticValue
         fields = [
@@ -261,9 +358,8 @@ class StatisticValueForm(forms.ModelForm):
     def __init__(self, *args, statistic=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.statistic = statistic
-        if self.instance.pk and "value" not in self.data:
-            # 50271, not 50271.0000
-            self.initial["value"] = format(self.instance.value.normalize(), "f")
+        if self.instance.pk:  # recorded values are shown, never edited: 50,271, not 50271.0000
+            self.fields["value"].widget = FigureDisplay()
         if "revises" in self.fields:
             revisable = StatisticValue.objects.filter(revised_by__isnull=True).select_related(
                 "statistic"
@@ -350,8 +446,11 @@ class StatisticAdmin(FactBlockAdmin):
     autocomplete_fields = ["source"]
     prepopulated_fields = {"slug": ["label"]}
     inlines = [StatisticValueInline]
+    # The values come straight after the label (templates/admin/claims/statistic/
+    # change_form.html puts the inline after the first fieldset): they are what is edited most.
     fieldsets = [
-        (None, {"fields": ["label", "source", "slug"]}),
+        (None, {"fields": ["label", "slug"]}),
+        (None, {"fields": ["source"]}),
         ("How it is shown", {"fields": ["prefix", "unit", "display"]}),
         ("Method", {"fields": ["methodology"], "classes": ["collapse"]}),
         FactBlockAdmin.review_fieldset,
@@ -455,7 +554,7 @@ class ClaimAdmin(FactBlockAdmin):
     search_fields = ["text", "slug", "claimant__name", "claimant_name", "explanation"]
     autocomplete_fields = ["claimant", "made_in", "verdict_source"]
     inlines = [ClaimSourceInline, ClaimRatingInline]
-    prepopulated_fields = {"slug": ["text"]}
+    form = ClaimForm
     fieldsets = [
         (None, {"fields": ["text", ("claimant", "claimant_name"), "slug"]}),
         ("Where and how it was made", {"fields": ["claimed_on", "made_in", "medium"]}),

@@ -32,9 +32,6 @@ TOKEN = re.compile(r"\[\[\s*([A-Za-z_]*)\s*:\s*([^\]@]*?)\s*(?:@\s*([^\]]*?)\s*)
 # Private-use characters stand in for tokens while the Markdown is rendered and sanitised.
 MARK_OPEN, MARK_CLOSE = "\ue000", "\ue001"
 PLACEHOLDER = re.compile(f"(<p>)?{MARK_OPEN}(\\d+){MARK_CLOSE}(</p>)?")
-# In a preview (``lenient``), a token that cannot be placed is shown where it stands, with why.
-BAD_OPEN, BAD_CLOSE = "\ue002", "\ue003"
-BAD_PLACEHOLDER = re.compile(f"(<p>)?{BAD_OPEN}(\\d+){BAD_CLOSE}(</p>)?")
 
 TARGETS = {
     "quote": Quote,
@@ -71,6 +68,15 @@ class Token:
     slug: str
     text: str
     pinned_on: datetime.date | None = None
+    date_text: str | None = None  # as typed after the @, when given
+    paragraph: int = 1  # which paragraph of the body it is in, counting from 1
+    # Every reason it cannot be placed (placement, kind, date, the block itself), not only the
+    # first: an editor fixes them all in one save.
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def can_be_looked_up(self) -> bool:
+        return self.kind in TARGETS and bool(self.slug)
 
 
 @dataclass
@@ -85,33 +91,33 @@ class CompiledBody:
 def compile_body(text: str, *, known: dict | None = None, lenient: bool = False) -> CompiledBody:
     """Validate and render a section body; raise ValidationError naming every bad reference.
 
+    Every problem of every token is reported at once (a card inside a sentence that also names
+    no block gets both messages), each naming the token and, in a body of several paragraphs,
+    the paragraph it is in.
+
     ``known`` ({model: {slug: block}}, statistics with their values prefetched) resolves tokens
     without queries, for callers compiling many bodies over the same blocks (generate_archive).
-    ``lenient`` (a preview): render anyway, each bad token replaced by its error where it
+    ``lenient`` (a preview): render anyway, each bad token replaced by its errors where it
     stands, and the errors listed in the result.
     """
-    for private in (MARK_OPEN, MARK_CLOSE, BAD_OPEN, BAD_CLOSE):
+    for private in (MARK_OPEN, MARK_CLOSE):
         text = (text or "").replace(private, "")
     text = text.replace("\r\n", "\n")
-    errors: list[str] = []
     tokens: list[Token] = []
-    refused: list[str] = []  # lenient: why each token that could not be read was refused
+    paragraph, after_blank = 0, True
 
     def place(match: re.Match, *, alone: bool) -> str:
-        seen = len(errors)
-        token = _parse_token(match, alone=alone, errors=errors)
-        if token is None:
-            if not lenient:
-                return match.group(0)
-            refused.append(errors[-1] if len(errors) > seen else match.group(0))
-            marker = f"{BAD_OPEN}{len(refused) - 1}{BAD_CLOSE}"
-        else:
-            tokens.append(token)
-            marker = f"{MARK_OPEN}{len(tokens) - 1}{MARK_CLOSE}"
+        token = _parse_token(match, alone=alone)
+        token.paragraph = paragraph
+        tokens.append(token)
+        marker = f"{MARK_OPEN}{len(tokens) - 1}{MARK_CLOSE}"
         return f"\n\n{marker}\n\n" if alone else marker
 
     lines = []
     for line in text.split("\n"):
+        if line.strip() and after_blank:
+            paragraph += 1
+        after_blank = not line.strip()
         match = TOKEN.fullmatch(line.strip())
         if match:
             lines.append(place(match, alone=True))
@@ -119,9 +125,13 @@ def compile_body(text: str, *, known: dict | None = None, lenient: bool = False)
             lines.append(TOKEN.sub(lambda m: place(m, alone=False), line))
     source = "\n".join(lines)
 
+    resolved = _resolve(tokens, known or {})
+    errors = [
+        f"Paragraph {token.paragraph}: {problem}" if paragraph > 1 else problem
+        for token in tokens
+        for problem in token.problems
+    ]
     errors.extend(_check_headings(source))
-    unresolved: dict[int, str] = {}
-    resolved = _resolve(tokens, errors, known or {}, unresolved)
     if errors and not lenient:
         raise ValidationError(errors)
 
@@ -135,14 +145,11 @@ def compile_body(text: str, *, known: dict | None = None, lenient: bool = False)
 
     def block_or_error(match: re.Match) -> str:
         position = int(match.group(2))
-        if position in unresolved:
-            return _error_html(unresolved[position], block=bool(match.group(1)))
+        if tokens[position].problems:
+            return _error_html(" ".join(tokens[position].problems), block=bool(match.group(1)))
         return f"<!--block:{position}-->"
 
     html = PLACEHOLDER.sub(block_or_error, html)
-    html = BAD_PLACEHOLDER.sub(
-        lambda m: _error_html(refused[int(m.group(2))], block=bool(m.group(1))), html
-    )
     return CompiledBody(html=html.strip(), blocks=resolved, errors=errors if lenient else [])
 
 
@@ -153,39 +160,39 @@ def _error_html(message: str, *, block: bool) -> str:
     return f'<{tag} class="token-error" role="note">{escape(message)}</{tag}>'
 
 
-def _parse_token(match: re.Match, *, alone: bool, errors: list[str]) -> Token | None:
+def _parse_token(match: re.Match, *, alone: bool) -> Token:
+    """The token as typed, with every problem its text alone shows (``_resolve`` adds those
+    only the database can tell)."""
     raw, kind, slug, date_text = (
         match.group(0),
         match.group(1).lower(),
         match.group(2),
         match.group(3),
     )
+    token = Token(kind=kind, slug=slug, text=raw, date_text=date_text)
+    problems = token.problems
     if kind not in TARGETS:
-        errors.append(
+        problems.append(
             f"{raw}: unknown block type “{kind}”. Use quote, said, statistic, value, claim or media."
         )
-        return None
+        return token
     if not slug:
-        errors.append(f"{raw}: name the {KIND_NAMES[kind]} after the colon.")
-        return None
+        problems.append(f"{raw}: name the {KIND_NAMES[kind]} after the colon.")
     if kind in CARD_KINDS and not alone:
         hint = {
             "statistic": " or use [[value:…]] for a figure inside a sentence",
             "quote": " or use [[said:…]] for quoted words inside a sentence",
         }.get(kind, "")
-        errors.append(f"{raw} is a card: put it on a line of its own{hint}.")
-        return None
-    pinned_on = None
+        problems.append(f"{raw} is a card: put it on a line of its own{hint}.")
     if date_text is not None:
         if kind not in PINNABLE:
-            errors.append(f"{raw}: only statistics can be pinned to a date.")
-            return None
-        try:
-            pinned_on = datetime.date.fromisoformat(date_text)
-        except ValueError:
-            errors.append(f"{raw}: “{date_text}” is not a date; write it as YYYY-MM-DD.")
-            return None
-    return Token(kind=kind, slug=slug, text=raw, pinned_on=pinned_on)
+            problems.append(f"{raw}: only statistics can be pinned to a date.")
+        else:
+            try:
+                token.pinned_on = datetime.date.fromisoformat(date_text)
+            except ValueError:
+                problems.append(f"{raw}: “{date_text}” is not a date; write it as YYYY-MM-DD.")
+    return token
 
 
 def _check_headings(source: str) -> list[str]:
@@ -198,18 +205,17 @@ def _check_headings(source: str) -> list[str]:
     return []
 
 
-def _resolve(
-    tokens: list[Token], errors: list[str], known: dict, unresolved: dict | None = None
-) -> list[tuple[int, dict]]:
-    """Look up every referenced block: one query per kind of block, however many tokens.
-    Each token that cannot be placed adds its error, and ``unresolved[position] = error``."""
-    unresolved = {} if unresolved is None else unresolved
+def _resolve(tokens: list[Token], known: dict) -> list[tuple[int, dict]]:
+    """Look up every referenced block, misplaced tokens' too: one query per kind of block,
+    however many tokens. Each problem the database shows is added to its token's
+    ``problems``; the tokens with none are placed."""
+    lookups = [token for token in tokens if token.can_be_looked_up]
     found: dict[type, dict[str, object]] = {}
-    for model in {TARGETS[t.kind] for t in tokens}:
+    for model in {TARGETS[t.kind] for t in lookups}:
         if model in known:
             found[model] = known[model]
             continue
-        slugs = {t.slug for t in tokens if TARGETS[t.kind] is model}
+        slugs = {t.slug for t in lookups if TARGETS[t.kind] is model}
         queryset = model.objects.filter(slug__in=slugs)
         if model is Statistic:
             queryset = queryset.prefetch_related("values")
@@ -217,29 +223,27 @@ def _resolve(
 
     placed = []
     for position, token in enumerate(tokens):
+        if not token.can_be_looked_up:
+            continue
         model = TARGETS[token.kind]
         target = found[model].get(token.slug)
         if target is None:
-            errors.append(_unknown(token, model))
-            unresolved[position] = errors[-1]
+            token.problems.append(_unknown(token, model))
             continue
         fields = {"kind": token.kind, _field_name(model): target}
         if token.kind in PINNABLE:
             if token.pinned_on:
                 value = target.value_on(token.pinned_on)
                 if value is None:
-                    errors.append(
+                    token.problems.append(
                         f"{token.text}: “{target}” has no value on or before "
                         f"{token.pinned_on:%-d %B %Y}."
                     )
-                    unresolved[position] = errors[-1]
-                    continue
                 fields["pinned_value"] = value
-            elif target.current is None:
-                errors.append(f"{token.text}: “{target}” has no value yet; add one first.")
-                unresolved[position] = errors[-1]
-                continue
-        placed.append((position, fields))
+            elif token.date_text is None and target.current is None:
+                token.problems.append(f"{token.text}: “{target}” has no value yet; add one first.")
+        if not token.problems:
+            placed.append((position, fields))
     return placed
 
 

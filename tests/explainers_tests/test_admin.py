@@ -346,7 +346,7 @@ def test_misspelt_reference_is_refused_with_a_suggestion_and_nothing_is_saved(
     response = editor_client.post(add_url(), data)
 
     assert response.status_code == 200
-    assert BAD_TOKEN_ERROR in section_errors(response)
+    assert f"Paragraph 2: {BAD_TOKEN_ERROR}" in section_errors(response)
     assert BAD_TOKEN_ERROR in response.content.decode()
     assert Explainer.objects.count() == 0
     assert Section.objects.count() == 0
