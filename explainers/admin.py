@@ -1,3 +1,4 @@
+import datetime
 import re
 
 from django import forms
@@ -34,6 +35,7 @@ from .models import (
 )
 from .picker import NEW_FACT_FORMS, can_create, search_blocks
 from .previewing import bodies_in, known_blocks, story_from_form
+from .proofing import proof
 from .revisions import revision_diff
 from .usage import used_in_html
 from .views import preview_token, render_preview
@@ -556,6 +558,11 @@ class ExplainerAdmin(DateSafeChangeListAdmin, admin.ModelAdmin):
                 name="explainers_explainer_block_search",
             ),
             path(
+                "<int:pk>/proofing/",
+                view(self.proofing_view),
+                name="explainers_explainer_proofing",
+            ),
+            path(
                 "blocks/new/<str:kind>/",
                 view(self.new_fact_view),
                 name="explainers_explainer_new_fact",
@@ -631,6 +638,23 @@ class ExplainerAdmin(DateSafeChangeListAdmin, admin.ModelAdmin):
         button and the live preview beside the form. A GET shows the saved version."""
         if request.method != "POST":
             return redirect(reverse("explainers:preview", args=[pk]))
+        story, _ = self._story_from_post(request, pk)
+        response = render_preview(request, story, shared=False, from_form=True)
+        # Shown in a frame beside the form: this page may frame it, no other site.
+        response["X-Frame-Options"] = "SAMEORIGIN"
+        response._csp_replace = {"frame-ancestors": ["'self'"]}
+        return response
+
+    def proofing_view(self, request, pk):
+        """The writing aids beside the form (``proofing``), for the posted, unsaved form: word
+        count, reading time and the checks before publishing, as JSON."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        story, kept = self._story_from_post(request, pk)
+        return JsonResponse(proof(story, [f"id_{section['body'].html_name}" for section in kept]))
+
+    def _story_from_post(self, request, pk):
+        """The story as the posted form would leave it, in memory, and its kept section forms."""
         obj = self.get_object(request, str(pk))
         if obj is None:
             raise Http404("No such story.")
@@ -647,12 +671,7 @@ class ExplainerAdmin(DateSafeChangeListAdmin, admin.ModelAdmin):
             if section.compiled is None:  # a bad token: shown, with why, where it stands
                 body = section["body"].value() or ""
                 section.compiled = compile_body(body, known=sections.known, lenient=True)
-        story = story_from_form(obj, form, kept)
-        response = render_preview(request, story, shared=False, from_form=True)
-        # Shown in a frame beside the form: this page may frame it, no other site.
-        response["X-Frame-Options"] = "SAMEORIGIN"
-        response._csp_replace = {"frame-ancestors": ["'self'"]}
-        return response
+        return story_from_form(obj, form, kept), kept
 
     WORKFLOW_VERBS = {
         "submit",
@@ -794,8 +813,9 @@ class ExplainerAdmin(DateSafeChangeListAdmin, admin.ModelAdmin):
         compare = RevisionCompareForm(request.GET or None)
         diff = None
         if compare.is_valid():
-            a = get_object_or_404(Revision, explainer=story, number=compare.cleaned_data["a"])
-            b = get_object_or_404(Revision, explainer=story, number=compare.cleaned_data["b"])
+            chosen = Revision.objects.select_related("created_by").filter(explainer=story)
+            a = get_object_or_404(chosen, number=compare.cleaned_data["a"])
+            b = get_object_or_404(chosen, number=compare.cleaned_data["b"])
             diff = revision_diff(a, b)
         elif request.GET:
             self.message_user(request, "Pick two revisions to compare.", messages.ERROR)
@@ -856,17 +876,36 @@ def sections_of(copy: Explainer, data, *, story: Explainer):
     return data
 
 
+# The schedule box takes the day first, as every date in the admin (en-gb): 19/08/2025 07:00.
+# ISO (2025-08-19T07:00, what a datetime-local input sends) is accepted too.
+SCHEDULE_FORMAT = "dd/mm/yyyy HH:MM, e.g. 19/08/2025 07:00"
+DAY_FIRST = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})(?:,?\s+(\d{1,2})[:.](\d{2}))?")
+
+
 def parse_local_datetime(text: str):
     """A time typed in the schedule box (the site's time zone), or a message saying what is
     wrong with it: never a 500, whatever was sent."""
+    typed = (text or "").strip()
+    day_first = DAY_FIRST.fullmatch(typed)
     try:
-        value = parse_datetime(text.strip()) if text else None
+        if day_first:
+            day, month, year, hour, minute = day_first.groups()
+            if int(month) > 12 >= int(day):
+                raise ValidationError(
+                    f"“{typed[:40]}” has the month first; give the day first: {SCHEDULE_FORMAT}."
+                )
+            date = datetime.date(int(year), int(month), int(day))
+            if hour is None:
+                raise ValidationError(f"Give the time as well as the day: {SCHEDULE_FORMAT}.")
+            value = datetime.datetime.combine(date, datetime.time(int(hour), int(minute)))
+        else:
+            value = parse_datetime(typed) if typed else None
     except ValueError:  # well formed but impossible: month 13, hour 99
         raise ValidationError(
-            f"“{text.strip()[:40]}” is not a real date and time; give it as 2025-08-19 07:00."
+            f"“{typed[:40]}” is not a real date and time; give it as {SCHEDULE_FORMAT}."
         ) from None
     if value is None:
-        raise ValidationError("Give the publication time as date and time, e.g. 2025-08-19 07:00.")
+        raise ValidationError(f"Give the publication time as date and time: {SCHEDULE_FORMAT}.")
     try:
         if timezone.is_naive(value):
             value = timezone.make_aware(value)

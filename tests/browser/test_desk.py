@@ -257,3 +257,39 @@ def test_a_new_quote_and_a_new_statistic_from_the_picker_without_leaving_the_sto
     page.wait_for_selector(".messagelist")
     blocks = {b.kind for b in story.sections.get().blocks.all()}
     assert blocks == {"quote", "statistic"}
+
+
+def test_the_checks_panel_lists_a_figure_typed_by_hand_and_leads_to_it(edna):
+    import datetime
+
+    factories.StatisticFactory(
+        slug="small-boat-crossings",
+        label="Small-boat crossings",
+        values=[(50271, datetime.date(2025, 8, 11))],
+        checked_by=person("Fay Checker", "fay"),
+        checked_on=datetime.date(2026, 11, 30),
+    )
+    story = factories.ExplainerFactory(title="Crossings", slug="crossings", standfirst="")
+    add_section(story, heading="How many crossed?", body="[[value:small-boat-crossings]] crossed.")
+    page = edna.tab(change_path(story))
+    panel = page.locator("#writing-aids")
+    panel.locator("summary", has_text="nothing to check before publishing").wait_for()
+
+    body = "#id_sections-0-body"
+    page.fill(body, "Last year 50,271 people crossed the Channel in small boats.")
+    panel.locator("summary", has_text="1 thing to check before publishing").wait_for()
+    # 1 word of headline, 3 of heading, 10 typed
+    assert panel.locator("summary").inner_text().startswith("14 words · about 1 min to read")
+    panel.locator("summary").click()
+    item = panel.locator("li[data-check='typed-figure']")
+    assert "“50,271” is typed by hand" in item.inner_text()
+    assert "[[value:small-boat-crossings]]" in item.inner_text()
+    shoot(page, "checks-panel")
+
+    item.locator("a", has_text="Section 1").click()  # to the place, the figure selected
+    assert page.evaluate("document.activeElement.id") == "id_sections-0-body"
+    selected = page.evaluate(
+        "(() => { const f = document.activeElement;"
+        " return f.value.slice(f.selectionStart, f.selectionEnd); })()"
+    )
+    assert selected == "50,271"
