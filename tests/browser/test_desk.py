@@ -201,9 +201,17 @@ def test_the_live_preview_follows_the_typing(edna, live_story):
     frame.locator("h1", has_text="A headline being typed").wait_for()
     assert "A quote placed while writing." in frame.locator("main").inner_text()
     assert "there is no quote “nope”" in frame.locator(".preview-error").inner_text()
-    page.click("text=Phone (375 px)")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / "desk-live-preview-1280.png"), full_page=False)
+    page.locator("#id_sections-0-body").scroll_into_view_if_needed()
+    page.screenshot(path=str(SCREENSHOTS / "desk-live-preview-desktop-1280.png"))
+    page.click("text=Phone (375 px)")
+    page.screenshot(path=str(SCREENSHOTS / "desk-live-preview-phone-1280.png"))
+    # The form beside the preview keeps every field inside its column.
+    assert page.evaluate(
+        """() => { const form = document.getElementById('explainer_form').getBoundingClientRect();
+            const body = document.getElementById('id_sections-0-body').getBoundingClientRect();
+            return body.right <= form.right + 1; }"""
+    )
     assert page.evaluate("document.documentElement.scrollWidth") <= WIDTHS["desktop"]
     assert not Explainer.objects.filter(draft_of=live_story).exists()  # nothing saved
 
@@ -273,11 +281,11 @@ def test_the_checks_panel_lists_a_figure_typed_by_hand_and_leads_to_it(edna):
     add_section(story, heading="How many crossed?", body="[[value:small-boat-crossings]] crossed.")
     page = edna.tab(change_path(story))
     panel = page.locator("#writing-aids")
-    panel.locator("summary", has_text="nothing to check before publishing").wait_for()
+    panel.locator("summary", has_text="nothing to check").wait_for()
 
     body = "#id_sections-0-body"
     page.fill(body, "Last year 50,271 people crossed the Channel in small boats.")
-    panel.locator("summary", has_text="1 thing to check before publishing").wait_for()
+    panel.locator("summary", has_text="1 thing to check").wait_for()
     # 1 word of headline, 3 of heading, 10 typed
     assert panel.locator("summary").inner_text().startswith("14 words · about 1 min to read")
     panel.locator("summary").click()

@@ -39,7 +39,7 @@
       close();
     });
 
-    function show(html) {
+    function show(html, fresh = false) {
       dialog.innerHTML = html; // the server's own form: no script, every value escaped
       $(dialog).find("select.admin-autocomplete").each(function () {
         const element = this;
@@ -87,14 +87,16 @@
       });
       const first = form.querySelector("textarea, input:not([type=hidden])");
       if (first) first.focus();
+      // The search words, offered as a start: selected, so that typing replaces them.
+      if (first && fresh && first.value) first.select();
     }
 
     const url = `${select.dataset.newUrl.replace("KIND", kind)}?text=${encodeURIComponent(term || "")}`;
     fetch(url, { credentials: "same-origin" })
       .then((response) => response.text())
       .then((html) => {
-        show(html);
         dialog.showModal();
+        show(html, true);
       });
   }
 

@@ -17,6 +17,7 @@
   panel.id = "writing-aids";
   const summary = document.createElement("summary");
   summary.textContent = "Checking the text…";
+  panel.setAttribute("aria-label", "Writing aids: length and checks before publishing");
   const list = document.createElement("ol");
   list.className = "writing-aids__list";
   const status = document.createElement("p");
@@ -46,8 +47,8 @@
     const problems = result.problems || [];
     const length = `${number(result.words)} words · about ${result.reading_minutes} min to read`;
     summary.textContent = problems.length
-      ? `${length} · ${problems.length} thing${problems.length === 1 ? "" : "s"} to check before publishing`
-      : `${length} · nothing to check before publishing`;
+      ? `${length} · ${problems.length} thing${problems.length === 1 ? "" : "s"} to check`
+      : `${length} · nothing to check`;
     panel.classList.toggle("writing-aids--problems", problems.length > 0);
     status.textContent = problems.length ? "" : "No problems found in the text as typed.";
     list.replaceChildren(
