@@ -3,6 +3,7 @@ keeps its identity across publishes and discards, a form opened before either is
 its text kept, and a scheduled story is edited only through a copy an Editor must approve."""
 
 import datetime
+import re
 
 import pytest
 from django.urls import reverse
@@ -210,3 +211,27 @@ def test_the_verb_makes_one_copy_whoever_asks_twice(editor, live):
 
     assert first == second
     assert Explainer.objects.filter(draft_of=live).count() == 1
+
+
+def test_after_publishing_the_page_says_there_is_nothing_unpublished_and_old_links_work(desk, live):
+    copy = open_copy(desk, live, title="Edna's headline")
+    page = desk.get(change_url(copy)).content.decode()
+    assert "You are editing <strong>unpublished changes</strong>" in page
+
+    response = desk.post(
+        change_url(copy), admin_form_data(desk.get(change_url(copy)), _workflow="publish")
+    )
+    assert response.status_code == 302
+
+    # The link the editor was on, "Recent actions" and the back button all still lead here.
+    after = desk.get(change_url(copy), follow=True)
+    assert after.status_code == 200
+    text = after.content.decode()
+    assert "<strong>No unpublished changes</strong>" in text
+    assert "You are editing <strong>unpublished changes</strong>" not in text
+    # Nothing to publish or discard: "Publish these changes" waits, hidden, for something typed.
+    assert re.search(r'<button [^>]*value="publish"[^>]* hidden data-when-typed>', text)
+    assert 'value="discard"' not in text
+    assert "doesn" not in text  # not "… doesn't exist. Perhaps it was deleted?"
+    assert desk.get(reverse("admin:index")).status_code == 200
+    assert reload(live).title == "Edna's headline"

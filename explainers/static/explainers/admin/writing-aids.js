@@ -104,6 +104,11 @@
     timer = window.setTimeout(refresh, PAUSE_MS);
   }
 
+  // "Publish these changes" appears once there is something typed to publish.
+  const reveal = () => {
+    for (const button of document.querySelectorAll("[data-when-typed][hidden]")) button.hidden = false;
+  };
+  form.addEventListener("input", reveal, { once: true });
   form.addEventListener("input", later);
   form.addEventListener("change", later);
   refresh();
