@@ -4,19 +4,27 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Serving needs only the project's dependencies; the test tools (pytest, Playwright,
+# schemathesis, ruff…) come with `make test` and the other test targets.
 STAMP := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.installed-dev
 
 AXE := var/node/node_modules/axe-core/axe.min.js
 
-.PHONY: run test browser-test race-test install migrate seed demo-editor check serve deploy-check clean
+.PHONY: run test browser-test race-test install install-dev migrate seed demo-editor check serve deploy-check clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet --disable-pip-version-check -e .
 	@touch $(STAMP)
 
+$(DEV_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $(DEV_STAMP)
+
 install: $(STAMP)
+
+install-dev: $(DEV_STAMP)
 
 migrate: install
 	$(PY) manage.py migrate --noinput -v 0
@@ -30,7 +38,7 @@ demo-editor: migrate
 run: seed demo-editor
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py runserver $(HOST):$(PORT) --noreload
 
-test: install
+test: install-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run
@@ -43,14 +51,14 @@ $(AXE):
 	cd var/node && (test -f package.json || echo '{"private": true}' > package.json) && \
 		npm install --no-audit --no-fund --silent axe-core@4
 
-browser-test: install $(AXE)
+browser-test: install-dev $(AXE)
 	# Two runs: each suite starts its own Playwright session, and one process holds only one.
 	NEWSROOM_REQUIRE_BROWSER=1 $(PY) -m pytest -m browser tests/browser $(PYTEST_ARGS)
 	NEWSROOM_REQUIRE_BROWSER=1 $(PY) -m pytest -m browser --ignore=tests/browser $(PYTEST_ARGS)
 
 # Real races against a live server (two editors saving at once, many times over); PostgreSQL
 # only: run with DATABASE_URL set. NEWSROOM_RACE_PAIRS races a model (200 by default).
-race-test: install
+race-test: install-dev
 	$(PY) -m pytest -m concurrency tests/concurrency $(PYTEST_ARGS)
 
 check: install

@@ -7,7 +7,8 @@ text as it is typed. It refuses nothing: the form's own validation does that. Th
 things an editor should decide about:
 
 - headings out of order (a ``####`` with no ``###`` above it in its section);
-- images without alt text (the lead image and every ``[[media:…]]`` image);
+- images without alt text (the lead image and every ``[[media:…]]`` image with a file; the
+  database refuses an empty one, but not one of spaces), and images typed as Markdown;
 - links without text, or whose text says nothing out of context ("here", "read more");
 - fact blocks nobody has checked;
 - figures typed by hand that a statistic holds ("50,271 people" in prose, where
@@ -90,7 +91,7 @@ def proof(story, field_ids: list[str]) -> dict:
         for section in sections
     )
     problems: list[Problem] = []
-    if story.hero_id and story.hero.kind == "image" and not story.hero.alt_text.strip():
+    if story.hero_id and story.hero.image and not story.hero.alt_text.strip():
         problems.append(
             Problem(
                 "alt-text",
@@ -125,7 +126,8 @@ def proof(story, field_ids: list[str]) -> dict:
                     )
                 )
             media = block.media
-            if media is not None and media.kind == "image" and not media.alt_text.strip():
+            # An image without a file is shown as its caption and credit: nothing to describe.
+            if media is not None and media.image and not media.alt_text.strip():
                 problems.append(
                     Problem(
                         "alt-text",

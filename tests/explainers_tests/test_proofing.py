@@ -106,12 +106,15 @@ def test_figures_in_tokens_years_small_counts_and_links_are_not_listed(desk, cro
 
 def test_headings_out_of_order_links_without_text_and_images_without_alt(desk):
     story = factories.ExplainerFactory()
-    photo = factories.MediaFactory(slug="summit-photo", alt_text="")
+    # A file whose alt text is only spaces (the database refuses only an empty one); an image
+    # without a file is shown as its caption and credit, with nothing to describe.
+    photo = factories.MediaFactory(slug="summit-photo", image="images/summit.png", alt_text="  ")
+    factories.MediaFactory(slug="no-file", alt_text="")
     add_section(story, body="Saved.")
 
     body = (
         "#### Too deep\n\nSee [](https://example.org) and [click here](https://example.org).\n\n"
-        "[[media:summit-photo]]\n\n![a chart](https://example.org/c.png)"
+        "[[media:summit-photo]]\n\n[[media:no-file]]\n\n![a chart](https://example.org/c.png)"
     )
     result = proof(desk, story, **{"sections-0-body": body})
 

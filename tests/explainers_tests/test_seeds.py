@@ -156,7 +156,9 @@ def test_loading_twice_leaves_the_database_unchanged(stories):
 
 def test_load_stories_command_reports_and_is_idempotent(capsys):
     call_command("load_stories")
-    assert "created 2 explainers" in capsys.readouterr().out
+    first = capsys.readouterr().out
+    assert "created 2 explainers" in first
+    assert "updated" not in first  # a fresh database: nothing existed before
     call_command("load_stories")
     assert "nothing changed" in capsys.readouterr().out
 
