@@ -202,23 +202,59 @@ class TopicAdmin(WorkflowAdmin, admin.ModelAdmin):
 
 @admin.register(Media)
 class MediaAdmin(WorkflowAdmin, RefuseDeletingWhatStoriesUse, admin.ModelAdmin):
+    class MediaForm(VersionedForm):
+        """A focal point left empty (or not sent) is the centre, as before one could be set."""
+
+        FOCAL_FIELDS = ("focal_x", "focal_y")
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            for name in self.FOCAL_FIELDS:
+                self.fields[name].required = False
+
+        def clean(self):
+            cleaned = super().clean()
+            for name in self.FOCAL_FIELDS:
+                if cleaned.get(name) is None and name not in self.errors:
+                    cleaned[name] = Media._meta.get_field(name).default
+            return cleaned
+
+    form = MediaForm
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["__str__", "kind", "credit", "has_file"]
     list_filter = ["kind", "credit"]
     search_fields = ["title", "caption", "credit", "slug"]
     prepopulated_fields = {"slug": ["title", "caption"]}
     readonly_fields = ["used_in"]
-    fields = [
-        "kind",
-        "title",
-        "caption",
-        "credit",
-        "image",
-        "alt_text",
-        "video_url",
-        "duration",
-        "slug",
-        "used_in",
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "kind",
+                    "title",
+                    "caption",
+                    "credit",
+                    "image",
+                    "alt_text",
+                    "video_url",
+                    "duration",
+                    "slug",
+                    "used_in",
+                ]
+            },
+        ),
+        (
+            "Focal point",
+            {
+                "classes": ["collapse"],
+                "description": "Home and topic pages crop pictures to a fixed shape. Say where "
+                "the subject is, in per cent of the width and height, and the crop keeps it in "
+                "view: 50 and 50 is the centre; 20 across and 30 down is a face at the upper "
+                "left. Pages place it to the nearest 10 %.",
+                "fields": [("focal_x", "focal_y")],
+            },
+        ),
     ]
 
     @admin.display(boolean=True, description="File")

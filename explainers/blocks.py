@@ -60,6 +60,12 @@ ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}}
 URL_SCHEMES = {"http", "https", "mailto"}
 
 markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+# What readers see: the same Markdown with curly quotes and apostrophes in prose. Only text is
+# touched (never code spans, code blocks, link URLs or the private-use token stand-ins), and only
+# quotes: the other replacements would turn a "section 2(c)" into "section 2©". ``markdown``
+# above keeps the text as typed, for reading its structure (headings, revision comparisons).
+typeset = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": True})
+typeset.enable("smartquotes")
 
 
 @dataclass
@@ -136,7 +142,7 @@ def compile_body(text: str, *, known: dict | None = None, lenient: bool = False)
         raise ValidationError(errors)
 
     html = nh3.clean(
-        markdown.render(source),
+        typeset.render(source),
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes=URL_SCHEMES,

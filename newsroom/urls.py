@@ -36,6 +36,8 @@ urlpatterns = [
     path("csp-report/", csp_reports.receive, name="csp_report"),
     path("search/", cached(lists_and_facts_tags)(views.search), name="search"),
     path("robots.txt", views.robots_txt, name="robots"),
+    path("favicon.ico", views.favicon, name="favicon"),
+    path("manifest.webmanifest", views.web_manifest, name="manifest"),
     path(
         "sitemap.xml", cached(lists_and_facts_tags)(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"
     ),
