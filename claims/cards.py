@@ -16,6 +16,8 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import capfirst
 from django.utils.translation import get_language
 
+from . import charts
+
 LONG_DATE = "j F Y"
 ISO_DATE = "Y-m-d"
 
@@ -61,6 +63,12 @@ def _source_link(source) -> SafeString:
 def quote_card(quote, *, on_fact_page: bool = False) -> SafeString:
     """A quote with who said it, as what (the role of its day, never today's for an old quote),
     how, when and where from, each said to be unknown when the source does not give it."""
+    if on_fact_page:  # the page says who, as what, how, when and where from, once each
+        return format_html(
+            '\n<figure class="card card--quote">\n  <blockquote class="card__quote">{}</blockquote>\n'
+            "</figure>\n",
+            linebreaks_filter(quote.text, autoescape=True),
+        )
     speaker, role = quote.speaker, quote.role_at_the_time
     role_text = format_html('<span class="card__role">, {}</span>', role) if role else ""
     how = [capfirst(quote.get_medium_display()) if quote.medium else "", quote.context]
@@ -72,14 +80,10 @@ def quote_card(quote, *, on_fact_page: bool = False) -> SafeString:
         if quote.is_partial
         else "",
     )
-    more = (
-        ""
-        if on_fact_page
-        else format_html(
-            '<a class="card__more" href="{}">About this quote<span class="visually-hidden"> by {}</span></a>',
-            quote.get_absolute_url(),
-            speaker.name,
-        )
+    more = format_html(
+        '<a class="card__more" href="{}">About this quote<span class="visually-hidden"> by {}</span></a>',
+        quote.get_absolute_url(),
+        speaker.name,
     )
     return format_html(
         '\n<figure class="card card--quote">\n  <blockquote class="card__quote">{}</blockquote>\n'
@@ -122,8 +126,11 @@ def _when(value) -> SafeString:
     return mark_safe('<span class="unknown">Date not given</span>')
 
 
-def statistic_card(statistic, value, *, newer=None, on_fact_page: bool = False) -> SafeString:
-    """A figure with its own qualifier, date or period and source, from the value shown."""
+def statistic_card(
+    statistic, value, *, newer=None, on_fact_page: bool = False, sparkline: bool = True
+) -> SafeString:
+    """A figure with its own qualifier, date or period and source, from the value shown, and a
+    sparkline of the values before it (not where a chart of them follows: ``sparkline=False``)."""
     qualifier = (
         format_html('<span class="stat__qualifier">{}</span> ', value.qualifier)
         if value and value.qualifier
@@ -144,19 +151,30 @@ def statistic_card(statistic, value, *, newer=None, on_fact_page: bool = False) 
             newer.date_display,
         )
     )
-    more = (
-        ""
-        if on_fact_page
-        else format_html(
-            '<a class="card__more" href="{}">About this figure<span class="visually-hidden">: {}</span></a>',
-            statistic.get_absolute_url(),
-            statistic.label,
+    if on_fact_page:  # the page's heading names the figure, and its source line the source
+        return format_html(
+            '\n<figure class="card card--statistic">\n'
+            '  <p class="stat__figure">{}<span class="stat__value">{}</span>{}</p>\n'
+            '  <figcaption class="card__caption">\n'
+            '    <span class="card__meta">{}</span>\n'
+            "    {}\n  </figcaption>\n</figure>\n",
+            qualifier,
+            value.display if value else "",
+            unit,
+            _when(value),
+            newer_note,
         )
+    more = format_html(
+        '<a class="card__more" href="{}">About this figure<span class="visually-hidden">: {}</span></a>',
+        statistic.get_absolute_url(),
+        statistic.label,
     )
     source = value.shown_source if value else statistic.source
+    # the figures' recent course, when two or more dated values lead up to the one shown
+    trend = charts.sparkline(statistic, upto=value) if value and sparkline else ""
     return format_html(
         '\n<figure class="card card--statistic">\n'
-        '  <p class="stat__figure">{}<span class="stat__value">{}</span>{}</p>\n'
+        '  <p class="stat__figure">{}<span class="stat__value">{}</span>{}{}</p>\n'
         '  <figcaption class="card__caption">\n'
         '    <span class="stat__label">{}</span>\n'
         '    <span class="card__meta">{} · Source: {}</span>\n'
@@ -164,6 +182,7 @@ def statistic_card(statistic, value, *, newer=None, on_fact_page: bool = False) 
         qualifier,
         value.display if value else "",
         unit,
+        trend,
         statistic.label,
         _when(value),
         _source_link(source),
@@ -204,34 +223,51 @@ def value_inline(statistic, value, *, newer=None) -> SafeString:
 def claim_card(claim, *, on_fact_page: bool = False) -> SafeString:
     """A claim, who made it, and whose verdict it is: ours, or the publisher that gave it."""
     rating = claim.rating
-    text = (
-        ""
-        if on_fact_page
-        else format_html('<blockquote class="card__claim"><p>{}</p></blockquote>', claim.text)
-    )
-    claimed_on = (
-        format_html(' <span class="card__meta">{}</span>', _time(claim.claimed_on))
-        if claim.claimed_on
-        else ""
-    )
     verdict_by = (
         mark_safe("Our fact-checkers’ verdict")
         if claim.is_our_verdict
         else format_html("Verdict by {}, not by our fact-checkers", claim.verdict_by)
     )
-    more = (
-        ""
-        if on_fact_page
-        else format_html(
-            '<a class="card__more" href="{}">{}<span class="visually-hidden"> claim</span></a>',
-            claim.get_absolute_url(),
-            "How we checked this" if claim.is_our_verdict else "About this",
+    if on_fact_page:  # the page's heading is the claim, and its list says who made it and when
+        if not claim.is_our_verdict:
+            # where they gave it, unless the evidence listed below the card names it already
+            cited = {source.pk for source in claim.sources.all()}  # prefetched (for_cards)
+            where = (
+                format_html(
+                    ', in <a href="{}">{}</a>',
+                    claim.verdict_source.get_absolute_url(),
+                    claim.verdict_source.title,
+                )
+                if claim.verdict_source_id and claim.verdict_source_id not in cited
+                else ""
+            )
+            verdict_by = format_html("{}{}: their judgement, which we report", verdict_by, where)
+        return format_html(
+            '\n<figure class="card card--claim">\n'
+            '  <p class="rating rating--{}"><span class="visually-hidden">Rating: </span>{}</p>\n'
+            '  <figcaption class="card__caption">\n'
+            '    <span class="claim__verdict-by">{}</span>\n'
+            '    <span class="claim__explanation">{}</span>\n'
+            "  </figcaption>\n</figure>\n",
+            rating.verdict,
+            rating.name,
+            verdict_by,
+            claim.explanation,
         )
+    claimed_on = (
+        format_html(' <span class="card__meta">{}</span>', _time(claim.claimed_on))
+        if claim.claimed_on
+        else ""
+    )
+    more = format_html(
+        '<a class="card__more" href="{}">{}<span class="visually-hidden"> claim</span></a>',
+        claim.get_absolute_url(),
+        "How we checked this" if claim.is_our_verdict else "About this",
     )
     return format_html(
         '\n<figure class="card card--claim">\n'
         '  <p class="rating rating--{}"><span class="visually-hidden">Rating: </span>{}</p>\n'
-        "  {}\n"
+        '  <blockquote class="card__claim"><p>{}</p></blockquote>\n'
         '  <figcaption class="card__caption">\n'
         '    <span class="card__who">Claimed by {}</span>{}\n'
         '    <span class="claim__verdict-by">{}</span>\n'
@@ -239,7 +275,7 @@ def claim_card(claim, *, on_fact_page: bool = False) -> SafeString:
         "    {}\n  </figcaption>\n</figure>\n",
         rating.verdict,
         rating.name,
-        text,
+        claim.text,
         claim.claimed_by,
         claimed_on,
         verdict_by,

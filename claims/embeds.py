@@ -10,10 +10,12 @@ from django.conf import settings
 from django.urls import Resolver404, resolve, reverse
 from django.utils.html import format_html
 
+from . import cards, charts
 from .models import Claim, Quote, Statistic
 
-# Width and height of the iframe, generous enough for the longest card at 560 px.
-SIZES = {"quote": (560, 300), "statistic": (560, 260), "claim": (560, 380)}
+# Width and height of the iframe, generous enough for the longest card at 560 px (a statistic's
+# with the chart of its history, its table folded away).
+SIZES = {"quote": (560, 300), "statistic": (560, 540), "claim": (560, 380)}
 MIN_WIDTH = 280
 
 
@@ -24,6 +26,16 @@ def public_facts(kind: str):
     if kind == "statistic":
         return Statistic.objects.public().for_cards()
     return Claim.objects.public().for_cards()
+
+
+def statistic_history(statistic) -> dict:
+    """What a statistic's card page shows below the card: the chart of its values and their
+    table. The card leaves out its sparkline, which the chart makes redundant."""
+    return {
+        "card": cards.statistic_card(statistic, statistic.current, sparkline=False),
+        "chart": charts.history_chart(statistic),
+        "history": statistic.history,
+    }
 
 
 def embed_url(fact) -> str:

@@ -12,7 +12,7 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from newsroom.core import usage
 from newsroom.core.paging import paginate
 
-from . import embeds
+from . import charts, embeds
 from .models import (
     STORIES_LISTED,
     VALUES_WITH_SOURCES,
@@ -33,7 +33,10 @@ def quote_detail(request, slug):
 
 def statistic_detail(request, slug):
     statistic = get_object_or_404(Statistic.objects.public().for_cards(), slug=slug)
-    return _fact_page(request, "claims/statistic_detail.html", statistic, statistic=statistic)
+    chart = charts.history_chart(statistic)
+    return _fact_page(
+        request, "claims/statistic_detail.html", statistic, statistic=statistic, chart=chart
+    )
 
 
 def claim_detail(request, slug):
@@ -90,9 +93,12 @@ def source_detail(request, slug):
 def embed(request, kind, slug):
     """A fact card for other sites' iframes: the only pages that may be framed."""
     fact = get_object_or_404(embeds.public_facts(kind), slug=slug)
+    context = {"fact": fact, kind: fact, "kind": kind}
+    if kind == "statistic":  # the card, then the chart and table of its history
+        context.update(embeds.statistic_history(fact))
     # The site's Content Security Policy applies here too, with frame-ancestors opened up for
     # /embed/ by newsroom.middleware.ContentSecurityPolicyMiddleware.
-    return render(request, "claims/embed_card.html", {"fact": fact, kind: fact, "kind": kind})
+    return render(request, "claims/embed_card.html", context)
 
 
 def oembed(request):
