@@ -39,3 +39,31 @@ def test_tokens_beside_quotes_still_name_their_blocks():
 
     assert compiled.blocks and compiled.blocks[0][1]["quote"] == quote
     assert "“<!--block:0-->”" in compiled.html
+
+
+def test_no_page_of_the_demo_sets_a_straight_apostrophe_beside_curly_ones(client):
+    """The words readers read on every public page of both demo stories, their facts, topics
+    and sources, and search: apostrophes are curly (code and form fields aside)."""
+    import re
+
+    from django.core.management import call_command
+
+    from claims.models import Claim, Quote, Source, Statistic
+    from explainers.models import Explainer, Topic
+
+    call_command("load_stories", verbosity=0)
+    urls = ["/", "/search/?q=boats", "/search/?q=nothing-like-this"]
+    urls += [story.get_absolute_url() for story in Explainer.objects.published()]
+    for model in (Topic, Quote, Statistic, Claim, Source):
+        urls += [obj.get_absolute_url() for obj in model.objects.all()]
+    straight = []
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        html = re.sub(
+            r"(?s)<(script|style|code|pre|textarea|head)\b[^>]*>.*?</\1>", " ", response.text
+        )
+        text = re.sub(r"<[^>]+>", " ", html)
+        straight += [(url, m.group(0)) for m in re.finditer(r".{0,20}\w'\w.{0,20}", text)]
+    assert len(urls) > 20
+    assert straight == []
