@@ -15,7 +15,7 @@ class ExplainersConfig(AppConfig):
         # The facts app asks where its blocks are used; the stories answer.
         usage.register(StoryUsage())
         # Which story pages show a changed object; when a scheduled story appears by itself.
-        pagecache.register_finder(caching.story_pages_showing)
+        pagecache.register_finder(caching.story_pages_showing_with_nav)
         pagecache.register_next_change(caching.seconds_until_next_story)
         # A new figure means an update note on every published story showing it live.
         value_added.connect(publishing.note_new_value, dispatch_uid="explainers.note_new_value")

@@ -2,6 +2,9 @@
 object, and when a scheduled story will appear by itself. Registered with the core page cache
 when the app starts (``ExplainersConfig.ready``)."""
 
+from dataclasses import dataclass
+
+from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Min
 from django.utils import timezone
@@ -13,6 +16,8 @@ from newsroom.core import pagecache
 from .models import Explainer, Media, SectionBlock, Topic
 
 SCHEDULE_KEY = "pagecache:next-scheduled:"
+NAV_KEY = "pagecache:nav:"
+NAV_TOPICS = 10
 
 
 def story_tag(slug: str) -> str:
@@ -47,6 +52,18 @@ def story_pages_showing(obj) -> set[str]:
             return {pagecache.LISTS, *(story_tag(slug) for slug in slugs)} if slugs else set()
         return {story_tag(slug) for slug in slugs}
     return set()
+
+
+def story_pages_showing_with_nav(obj) -> set[str]:
+    """``story_pages_showing``, and every page when the masthead's topics change with it (a
+    story's first or last public story in a topic, a topic renamed): asked before the change
+    and again after its commit, it compares the topics now public with those pages show."""
+    tags = story_pages_showing(obj)
+    # A story taken down is on no list after its commit, yet its topic may leave the masthead.
+    touches_nav = pagecache.LISTS in tags or isinstance(obj, Explainer | Topic)
+    if touches_nav and _nav_changed():
+        tags.add(pagecache.SITE)
+    return tags
 
 
 def _story_pages(story: Explainer) -> set[str]:
@@ -93,3 +110,51 @@ def seconds_until_next_story(limit: int) -> int:
     if upcoming == "none":
         return limit
     return max(1, min(limit, int((upcoming - now).total_seconds()) + 1))
+
+
+# --- The masthead's topics ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NavTopic:
+    name: str
+    url: str
+
+
+def _nav_query() -> list[NavTopic]:
+    """Topics with published stories (never a draft's or a scheduled story's topic), the most
+    covered first, at most ``NAV_TOPICS``, in alphabetical order. One query."""
+    topics = (
+        Topic.objects.with_public_explainer_count()
+        .filter(public_explainer_count__gt=0)
+        .order_by("-public_explainer_count", "name")[:NAV_TOPICS]
+    )
+    return sorted((NavTopic(t.name, t.get_absolute_url()) for t in topics), key=lambda t: t.name)
+
+
+def nav_topics() -> list[NavTopic]:
+    """The masthead's topics on every public page. With the page cache on, they are kept under
+    the ``site`` token, which a change to them replaces: a page rendered afresh costs no query
+    for them (counting every published story per topic is slow in a large archive). Kept no
+    longer than until the next scheduled story goes live, as lists are."""
+    if settings.NEWSROOM_PAGE_CACHE_SECONDS <= 0:
+        return _nav_query()
+    key = NAV_KEY + pagecache.token(pagecache.SITE)
+    topics = cache.get(key)
+    if topics is None:
+        topics = _nav_query()
+        limit = settings.NEWSROOM_PAGE_CACHE_SECONDS
+        cache.set(key, topics, timeout=seconds_until_next_story(limit))
+        cache.set(NAV_KEY + "shown", topics, timeout=None)  # what pages rendered now show
+    return topics
+
+
+def _nav_changed() -> bool:
+    """Whether the topics now public differ from those the cached pages were told of."""
+    if settings.NEWSROOM_PAGE_CACHE_SECONDS <= 0:
+        return False  # no page is kept, so none can show old topics
+    current = _nav_query()
+    if cache.get(NAV_KEY + "shown") == current:
+        return False
+    cache.set(NAV_KEY + "shown", current, timeout=None)
+    return True

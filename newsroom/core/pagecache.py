@@ -44,6 +44,8 @@ TAG_PREFIX = "pagecache:tag:"
 PAGE_PREFIX = "pagecache:page:"
 LISTS = "lists"  # lists of stories: home, topic pages, feeds
 FACTS = "facts"  # pages listing fact blocks: search, sitemap, source pages
+# What every page shows around its content (the masthead's topics): every cached page has it.
+SITE = "site"
 
 
 def tag(kind: str, slug: str) -> str:
@@ -170,7 +172,8 @@ def cache_public_page(tags: Callable[..., list[str]]):
                     patch_cache_control(response, private=True)
                 return response
             page_key = _page_key(request)
-            tag_keys = [TAG_PREFIX + name for name in tags(request, *args, **kwargs)]
+            names = [*dict.fromkeys([*tags(request, *args, **kwargs), SITE])]
+            tag_keys = [TAG_PREFIX + name for name in names]
             found = cache.get_many([page_key, *tag_keys])
             entry = found.pop(page_key, None)
             tokens = _tokens(tag_keys, found)

@@ -238,8 +238,8 @@ def test_the_chart_costs_no_query(client, values, django_assert_num_queries):
     statistic = StatisticFactory(values=[(n, datetime.date(2000 + n, 1, 1)) for n in range(values)])
     published(statistic)
     # the statistic with its source and checker, its values with their sources, its public
-    # notes, the count of stories using it and the page of them
-    with django_assert_num_queries(5):
+    # notes, the count of stories using it and the page of them; the masthead's topics
+    with django_assert_num_queries(6):
         page = client.get(statistic.get_absolute_url())
     # the statistic with its source and checker, its values with their sources
     with django_assert_num_queries(2):

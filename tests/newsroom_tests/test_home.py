@@ -148,6 +148,45 @@ def test_the_masthead_lists_topics_with_published_stories_only(client):
     assert "Secret" not in html and empty.name not in nav
 
 
+def test_every_page_has_the_masthead_topics_and_a_take_down_clears_them_everywhere(
+    client, editor, page_cache, django_capture_on_commit_callbacks
+):
+    from explainers import publishing
+
+    staying, going = TopicFactory(name="Migration"), TopicFactory(name="Ukraine")
+    reader_story = ExplainerFactory(published=True, topics=[staying])
+    only_in_ukraine = ExplainerFactory(published=True, topics=[going])
+    url = reader_story.get_absolute_url()
+    assert 'href="/topics/' in client.get(url).content.decode()
+    page = client.get(url)
+    assert page["X-Page-Cache"] == "hit" and "Ukraine</a>" in page.content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        publishing.unpublish(only_in_ukraine, by=editor)
+
+    # Another story's cached page no longer names the topic no reader can open now.
+    page = client.get(url)
+    assert page["X-Page-Cache"] == "miss"
+    assert "Ukraine</a>" not in page.content.decode()
+    assert "Migration</a>" in page.content.decode()
+
+
+def test_a_change_that_leaves_the_masthead_alone_leaves_other_pages_cached(
+    client, editor, page_cache, django_capture_on_commit_callbacks
+):
+    from explainers import publishing
+
+    topic = TopicFactory(name="Migration")
+    first = ExplainerFactory(published=True, topics=[topic])
+    second = ExplainerFactory(published=True, topics=[topic])
+    client.get(first.get_absolute_url())
+
+    with django_capture_on_commit_callbacks(execute=True):
+        publishing.unpublish(second, by=editor)  # Migration keeps a public story
+
+    assert client.get(first.get_absolute_url())["X-Page-Cache"] == "hit"
+
+
 def test_the_topic_page_marks_its_own_topic_in_the_masthead(client):
     topic, other = TopicFactory(name="Migration"), TopicFactory(name="Ukraine")
     ExplainerFactory(published=True, topics=[topic, other])
