@@ -1,6 +1,5 @@
 import datetime
-import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django import forms
 from django.contrib import admin, messages
@@ -30,6 +29,8 @@ from .models import (
     Source,
     Statistic,
     StatisticValue,
+    format_number,
+    parse_figure,
 )
 from .slugs import short_slug
 
@@ -297,12 +298,6 @@ class QuoteAdmin(FactBlockAdmin):
         ]
 
 
-def plain_figure(value) -> str:
-    """A stored figure as an editor types it: 50271.0000 → 50,271; 1.6000 → 1.6; 0.5800 → 0.58.
-    No unit, prefix or rounding: those are how a story shows it (``Statistic.format``)."""
-    return f"{Decimal(value).normalize():,f}"
-
-
 class FigureDisplay(forms.Widget):
     """A value already recorded, shown read-only in the values inline as it was typed.
 
@@ -312,7 +307,7 @@ class FigureDisplay(forms.Widget):
     read_only = True
 
     def render(self, name, value, attrs=None, renderer=None):
-        return format_html("{}", plain_figure(value) if value not in (None, "") else "—")
+        return format_html("{}", format_number(value) if value not in (None, "") else "—")
 
 
 class FigureField(forms.DecimalField):
@@ -320,7 +315,6 @@ class FigureField(forms.DecimalField):
     three digits, a point for decimals); shown back the same way, without trailing zeros."""
 
     widget = forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"})
-    NUMBER = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[+-]?\.\d+")
     default_error_messages = {
         "invalid": "Type the number only, e.g. 50,271 or 1,600,000 or 1.6: commas between "
         "thousands, a point for decimals, no unit or currency sign (the statistic sets those).",
@@ -331,17 +325,14 @@ class FigureField(forms.DecimalField):
             return None
         if isinstance(value, Decimal | int):
             return Decimal(value)
-        text = str(value).strip().replace("\u2212", "-")  # a typographic minus, pasted
-        if not self.NUMBER.fullmatch(text):
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
         try:
-            return Decimal(text.replace(",", ""))
-        except InvalidOperation:
+            return parse_figure(value)
+        except ValueError:
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
 
     def prepare_value(self, value):
         if isinstance(value, Decimal | int):
-            return plain_figure(value)
+            return format_number(value)
         return value
 
 

@@ -6,6 +6,7 @@ these models and this app never names it: where a block is used is asked of the 
 """
 
 import datetime
+import re
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
@@ -796,6 +797,30 @@ def format_number(
     number = f"{abs(value):,.{places}f}"
     sign = "-" if value < 0 else ""
     return f"{sign}{prefix}{number}{suffix}"
+
+
+# A figure as people write it: commas only between groups of three digits, a point for decimals.
+_FIGURE = re.compile(r"([+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[+-]?\.\d+)\s*([a-z]*)")
+_WORD_SCALES = {
+    "k": Decimal(10) ** 3, "thousand": Decimal(10) ** 3, "m": Decimal(10) ** 6,
+    "million": Decimal(10) ** 6, "bn": Decimal(10) ** 9, "billion": Decimal(10) ** 9,
+    "tn": Decimal(10) ** 12, "trillion": Decimal(10) ** 12,
+}  # fmt: skip
+MAX_FIGURE = Decimal(10) ** 16  # StatisticValue.value holds 20 digits, 4 after the point
+
+
+def parse_figure(text: str, *, scaled: bool = False) -> Decimal:
+    """The number in "50,271", "1,600,000" or "1.6" (and, ``scaled``, "1.6bn" or "431 thousand"):
+    the reverse of ``format_number``. Raises ValueError for anything else, "1,6" included, which
+    could be 1.6 or 16."""
+    text = str(text).strip().lower().replace("\u2212", "-")  # a typographic minus, pasted
+    match = _FIGURE.fullmatch(text)
+    if not match or (match.group(2) and (not scaled or match.group(2) not in _WORD_SCALES)):
+        raise ValueError(text)
+    number = Decimal(match.group(1).replace(",", "")) * _WORD_SCALES.get(match.group(2), 1)
+    if abs(number) >= MAX_FIGURE:
+        raise ValueError(text)
+    return number
 
 
 def facts_showing(obj) -> dict[str, models.QuerySet]:

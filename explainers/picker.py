@@ -1,8 +1,5 @@
 """The block picker's search: the tokens an editor can insert for a few typed words."""
 
-import re
-from decimal import Decimal
-
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
@@ -20,6 +17,7 @@ from claims.models import (
     Rating,
     Source,
     Statistic,
+    parse_figure,
 )
 from claims.slugs import short_slug
 from newsroom.core import workflow
@@ -224,7 +222,8 @@ class NewQuoteForm(SourceChoice):
             )
             workflow.save(speaker, by=by, created=True)
         if cleaned.get("new_speaker_role"):
-            role = PersonRole.objects.create(person=speaker, title=cleaned["new_speaker_role"])
+            role = PersonRole(person=speaker, title=cleaned["new_speaker_role"])
+            workflow.save(role, by=by, created=True)  # audited, like the person
         quote = Quote(
             text=cleaned["text"].strip(),
             is_partial=cleaned.get("is_partial", False),
@@ -258,18 +257,11 @@ class NewStatisticForm(SourceChoice):
     ]  # fmt: skip
     kind = "statistic"
 
-    MULTIPLIERS = {"k": 1_000, "thousand": 1_000, "m": 1_000_000, "million": 1_000_000,
-                   "bn": 1_000_000_000, "billion": 1_000_000_000}  # fmt: skip
-
     def clean_value(self):
-        text = self.cleaned_data["value"].strip().lower().replace(",", "").lstrip("£$€")
-        match = re.fullmatch(r"(-?\d+(?:\.\d+)?)\s*([a-z]*)", text)
-        if not match or (match.group(2) and match.group(2) not in self.MULTIPLIERS):
-            raise ValidationError("Write a number, e.g. 50,271, 431000 or 1.6bn.")
-        number = Decimal(match.group(1)) * self.MULTIPLIERS.get(match.group(2), 1)
-        if abs(number) >= Decimal(10) ** 16:
-            raise ValidationError("That number is too large.")
-        return number
+        try:  # as the source gives it: "50,271", "1.6bn", "£1.6bn" (the prefix is its own field)
+            return parse_figure(self.cleaned_data["value"].strip().lstrip("£$€"), scaled=True)
+        except ValueError:
+            raise ValidationError("Write a number, e.g. 50,271, 431000 or 1.6bn.") from None
 
     def save(self, by) -> Statistic:
         cleaned = self.cleaned_data
