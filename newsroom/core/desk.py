@@ -16,6 +16,7 @@ A model whose edits are stored elsewhere (a story's working copy) names where wi
 
 import datetime
 import json
+import re
 
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
@@ -92,9 +93,14 @@ def autosave(request):
         data = None
     if not _is_form_data(data):
         return JsonResponse({"error": "Send the form's fields as a JSON object."}, status=400)
+    # Passwords and secrets are never kept, whatever the browser sent.
+    data = {name: values for name, values in data.items() if not SECRET_FIELD.search(name)}
     now = timezone.now()
     Autosave.objects.update_or_create(**key, defaults={"data": data, "saved_at": now})
     return JsonResponse({"saved_at": now.isoformat()})
+
+
+SECRET_FIELD = re.compile(r"password|secret|token|api_?key", re.IGNORECASE)
 
 
 def _is_form_data(data) -> bool:

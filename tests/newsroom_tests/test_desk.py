@@ -95,6 +95,21 @@ def test_an_add_form_keeps_its_text_until_something_is_added(desk, role_editor):
     assert offered(desk, path) is None
 
 
+def test_a_password_typed_into_a_form_is_never_kept(client_for):
+    from django.contrib.auth import get_user_model
+
+    admin = get_user_model().objects.create_superuser("root", password="x")
+    client = client_for(admin)
+    path = reverse("admin:auth_user_add")
+    response = keep(
+        client, path, username=["new-editor"], password1=["s3cret!"], password2=["s3cret!"]
+    )
+
+    assert response.status_code == 200
+    assert Autosave.objects.get().data == {"username": ["new-editor"]}
+    assert offered(client, path)["data"] == {"username": ["new-editor"]}
+
+
 def test_discarding_forgets_it(desk, story):
     path = change_path(story)
     keep(desk, path, title=["Typed"])

@@ -31,8 +31,12 @@
 
   function fields() {
     const data = {};
+    // Passwords are never kept (the server drops them too).
+    const secret = new Set(
+      [...form.querySelectorAll("input[type=password]")].map((input) => input.name)
+    );
     for (const [name, value] of new FormData(form)) {
-      if (SKIP.has(name) || typeof value !== "string") continue;
+      if (SKIP.has(name) || secret.has(name) || typeof value !== "string") continue;
       (data[name] = data[name] || []).push(value);
     }
     return data;
