@@ -112,20 +112,20 @@ class PersonRole(models.Model):
 
 class SourceQuerySet(models.QuerySet):
     def public(self):
-        """Sources cited by at least one fact block that readers can see."""
+        """Sources cited by at least one fact block that readers can see (``citing``)."""
         return self.filter(
-            Q(Exists(Quote.objects.public().filter(source=OuterRef("pk"))))
-            | Q(Exists(Statistic.objects.public().filter(source=OuterRef("pk"))))
-            | Q(Exists(Claim.objects.public().filter(sources=OuterRef("pk"))))
+            Q(Exists(citing(kind="quote").public()))
+            | Q(Exists(citing(kind="statistic").public()))
+            | Q(Exists(citing(kind="claim").public()))
         )
 
     def with_public_fact_counts(self):
         """``public_quote_count``, ``public_statistic_count``, ``public_claim_count``: in SQL,
         so a source page knows its totals without a query per list."""
         return self.annotate(
-            public_quote_count=_count(Quote.objects.public().filter(source=OuterRef("pk"))),
-            public_statistic_count=_count(Statistic.objects.public().filter(source=OuterRef("pk"))),
-            public_claim_count=_count(Claim.objects.public().filter(sources=OuterRef("pk"))),
+            public_quote_count=_count(citing(kind="quote").public()),
+            public_statistic_count=_count(citing(kind="statistic").public()),
+            public_claim_count=_count(citing(kind="claim").public()),
         )
 
     def public_with_counts(self):
@@ -492,11 +492,22 @@ class Statistic(FactBlock):
             )
 
         history = [value for value in self.history if counts(value)]
-        replaced = {value.revises_id for value in history if value.revises_id}
-        return next(
-            (v for v in history if v.pk not in replaced and v.sort_date <= day),
+        # A correction stands where the mistake stood (an undated one would otherwise take the
+        # day it was recorded, after the story): find the value, then follow its corrections.
+        revised = {
+            value.revises_id
+            for value in history
+            if value.revises_id and value.revision_kind != correction
+        }
+        found = next(
+            (
+                v
+                for v in history
+                if v.revision_kind != correction and v.pk not in revised and v.sort_date <= day
+            ),
             None,
         )
+        return self.corrected(found.pk) if found is not None else None
 
     def corrected(self, value_id) -> "StatisticValue | None":
         """A value as corrected since (following corrections of our mistakes, not revisions by
@@ -836,18 +847,7 @@ def facts_showing(obj) -> dict[str, models.QuerySet]:
             "claim": Claim.objects.filter(claimant=obj),
         }
     if isinstance(obj, Source):
-        return {
-            "quote": Quote.objects.filter(source=obj),
-            "statistic": Statistic.objects.filter(
-                Q(source=obj)
-                | Q(pk__in=StatisticValue.objects.filter(source=obj).values("statistic"))
-            ),
-            "claim": Claim.objects.filter(
-                Q(pk__in=ClaimSource.objects.filter(source=obj).values("claim"))
-                | Q(made_in=obj)
-                | Q(verdict_source=obj)
-            ),
-        }
+        return {kind: citing(obj, kind=kind) for kind in ("quote", "statistic", "claim")}
     if isinstance(obj, PersonRole):
         return {"quote": Quote.objects.filter(speaker=obj.person_id)}
     if isinstance(obj, Rating):
@@ -861,3 +861,19 @@ def facts_showing(obj) -> dict[str, models.QuerySet]:
 VALUES_WITH_SOURCES = models.Prefetch(
     "values", queryset=StatisticValue.objects.select_related("source").order_by()
 )
+
+
+def citing(source=None, *, kind: str) -> models.QuerySet:
+    """The quotes, statistics or claims (``kind``) that cite ``source``: a quote's source; a
+    statistic's own source or one of its values'; a claim's evidence, where it was made or
+    where its verdict was given. The one definition of "cites"; without ``source``, the
+    source of the query this is a subquery of (``OuterRef``)."""
+    here = source if source is not None else OuterRef("pk")
+    inner = source if source is not None else OuterRef(OuterRef("pk"))
+    if kind == "quote":
+        return Quote.objects.filter(source=here)
+    if kind == "statistic":
+        by_value = StatisticValue.objects.filter(statistic=OuterRef("pk"), source=inner)
+        return Statistic.objects.filter(Q(source=here) | Q(Exists(by_value)))
+    evidence = ClaimSource.objects.filter(claim=OuterRef("pk"), source=inner)
+    return Claim.objects.filter(Q(Exists(evidence)) | Q(made_in=here) | Q(verdict_source=here))

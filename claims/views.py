@@ -21,6 +21,7 @@ from .models import (
     Quote,
     Source,
     Statistic,
+    citing,
 )
 
 SOURCE_LIST_SIZE = 20
@@ -70,13 +71,20 @@ def source_detail(request, slug):
     """A source's public figures, quotes and claims: the first SOURCE_LIST_SIZE of each."""
     source = get_object_or_404(Source.objects.public_with_counts(), slug=slug)
     statistics = (
-        source.statistics.public().prefetch_related(VALUES_WITH_SOURCES).order_by("label", "pk")
+        citing(source, kind="statistic")
+        .public()
+        .prefetch_related(VALUES_WITH_SOURCES)
+        .order_by("label", "pk")
     )
     quotes = (
-        source.quotes.public().select_related("speaker").order_by("-said_on", "speaker__name", "pk")
+        citing(source, kind="quote")
+        .public()
+        .select_related("speaker")
+        .order_by("-said_on", "speaker__name", "pk")
     )
     claims = (
-        source.claims.public()
+        citing(source, kind="claim")
+        .public()
         .select_related("rating", "claimant")
         .order_by("-claimed_on", "text", "pk")
     )

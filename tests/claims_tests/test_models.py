@@ -46,6 +46,35 @@ def test_current_value_is_the_newest_by_date():
     assert stat.value_on(datetime.date(2024, 12, 31)) is None
 
 
+def test_a_pinned_story_keeps_its_figure_corrected_when_nothing_is_dated():
+    """An analysis published with 474 (no date given) shows 475 once we correct our typo, and
+    never the 900 recorded after it was published."""
+    from django.utils import timezone
+
+    stat = StatisticFactory(values=[])
+    mistake = stat.record_value(value=474)
+    published = timezone.now()
+    correction = stat.record_value(
+        value=475,
+        revises=mistake,
+        revision_kind=StatisticValue.Revision.CORRECTION,
+        correction_note="We transposed two digits.",
+    )
+    StatisticValue.objects.filter(pk=correction.pk).update(
+        recorded_at=published + datetime.timedelta(days=2)
+    )
+    later = stat.record_value(value=900)
+    StatisticValue.objects.filter(pk=later.pk).update(
+        recorded_at=published + datetime.timedelta(days=3)
+    )
+    stat = Statistic.objects.prefetch_related("values").get(pk=stat.pk)
+
+    shown = stat.value_on(timezone.localdate(published), known_at=published)
+
+    assert shown is not None and shown.value == 475
+    assert stat.current.value == 900
+
+
 def test_one_value_per_statistic_and_date():
     stat = StatisticFactory()
     with pytest.raises(IntegrityError), transaction.atomic():

@@ -128,3 +128,28 @@ def test_a_source_page_is_public_exactly_when_the_source_is():
     public = {by_quote.pk, by_statistic.pk, by_claim.pk}
     assert set(Source.objects.public().values_list("pk", flat=True)) == public
     assert set(Source.objects.public_with_counts().values_list("pk", flat=True)) == public
+
+
+@pytest.mark.parametrize("cited_as", ["a value's source", "where it was made", "verdict source"])
+def test_a_source_cited_only_by_a_value_or_a_claims_origin_has_its_page(client, cited_as):
+    """Every link to a source from a public fact leads to its page, which lists that fact; a
+    fact in no published story makes no source public."""
+    import datetime
+
+    source = SourceFactory(publisher="Cited once")
+    if cited_as == "a value's source":
+        fact = StatisticFactory(values=[])
+        fact.record_value(value=12, as_of=datetime.date(2025, 1, 1), source=source)
+    elif cited_as == "where it was made":
+        fact = ClaimFactory(made_in=source)
+    else:
+        fact = ClaimFactory(verdict_by="Full Fact", verdict_source=source)
+    draft = publish_story_using(fact, published=False)
+    assert client.get(source.get_absolute_url()).status_code == 404  # a draft's only
+
+    draft.delete()
+    publish_story_using(fact)
+    response = client.get(source.get_absolute_url())
+
+    assert response.status_code == 200
+    assert fact.get_absolute_url() in response.content.decode()
