@@ -5,7 +5,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.http import Http404, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -652,6 +652,10 @@ class ExplainerAdmin(DateSafeChangeListAdmin, admin.ModelAdmin):
                         fact = form.save(request.user)
                 except ValidationError as error:
                     form.add_error(None, error)
+                except IntegrityError:  # the same new fact saved by someone at that moment
+                    form.add_error(
+                        None, "Someone saved a fact with the same name just now; save again."
+                    )
                 else:
                     token = f"[[{fact.token_kind}:{fact.slug}]]"
                     return JsonResponse({"token": token, "label": str(fact)})

@@ -128,6 +128,14 @@ def _autocomplete(model, field_name):
 class SourceChoice(forms.Form):
     """A source picked from the list, or a new one described."""
 
+    def __init__(self, data=None, *args, **kwargs):
+        if data is not None:  # a picked record is an id: anything else is no pick at all
+            data = data.copy()
+            for name in ("source", "speaker"):
+                if not str(data.get(name, "")).isdigit():
+                    data[name] = ""
+        super().__init__(data, *args, **kwargs)
+
     source = forms.ModelChoiceField(
         Source.objects.all(), required=False, widget=_autocomplete(Quote, "source")
     )
@@ -257,11 +265,25 @@ class NewStatisticForm(SourceChoice):
     ]  # fmt: skip
     kind = "statistic"
 
+    CURRENCIES = "£$€"
+
     def clean_value(self):
-        try:  # as the source gives it: "50,271", "1.6bn", "£1.6bn" (the prefix is its own field)
-            return parse_figure(self.cleaned_data["value"].strip().lstrip("£$€"), scaled=True)
+        try:  # as the source gives it: "50,271", "1.6bn", "£1.6bn" (the sign is the prefix)
+            return parse_figure(
+                self.cleaned_data["value"].strip().lstrip(self.CURRENCIES), scaled=True
+            )
         except ValueError:
             raise ValidationError("Write a number, e.g. 50,271, 431000 or 1.6bn.") from None
+
+    def clean(self):
+        cleaned = super().clean()
+        sign = self.data.get("value", "").strip()[:1]
+        if sign and sign in self.CURRENCIES:
+            if cleaned.get("prefix") and cleaned["prefix"] != sign:
+                self.add_error("prefix", f"The value is in {sign}; the prefix says otherwise.")
+            else:
+                cleaned["prefix"] = sign  # readers see £700m, not 700m
+        return cleaned
 
     def save(self, by) -> Statistic:
         cleaned = self.cleaned_data

@@ -113,13 +113,41 @@ def test_a_new_statistic_reads_the_number_as_written(desk):
     assert statistic.source == source
 
 
-@pytest.mark.parametrize("written, value", [("1.6bn", 1_600_000_000), ("£700m", 700_000_000)])
-def test_money_is_read_as_written(desk, written, value):
+@pytest.mark.parametrize(
+    "written, value, prefix",
+    [("1.6bn", 1_600_000_000, ""), ("£700m", 700_000_000, "£"), ("$2.5bn", 2_500_000_000, "$")],
+)
+def test_money_is_read_as_written(desk, written, value, prefix):
     source = factories.SourceFactory()
     data = {"label": "Export finance", "value": written, "source": str(source.pk)}
 
     assert desk.post(new_url("statistic"), data).status_code == 200
-    assert Statistic.objects.get().current.value == value
+    statistic = Statistic.objects.get()
+    assert statistic.current.value == value
+    assert statistic.prefix == prefix  # readers see £700m, not 700m
+    assert statistic.format(statistic.current.value).startswith(prefix or "1")
+
+
+def test_a_currency_that_contradicts_the_prefix_is_refused(desk):
+    source = factories.SourceFactory()
+    data = {"label": "X", "value": "£5m", "prefix": "$", "source": str(source.pk)}
+
+    response = desk.post(new_url("statistic"), data)
+
+    assert response.status_code == 400 and "the prefix says otherwise" in response.content.decode()
+    assert not Statistic.objects.exists()
+
+
+@pytest.mark.parametrize("field", ["source", "speaker"])
+def test_a_picked_record_that_is_no_id_is_refused_not_a_500(desk, field):
+    data = {"text": "Words.", "new_speaker_name": "A Person", field: "abc"}
+    if field == "speaker":
+        data.pop("new_speaker_name")
+
+    response = desk.post(new_url("quote"), data)
+
+    assert response.status_code == 400
+    assert not Quote.objects.exists()
 
 
 @pytest.mark.parametrize(

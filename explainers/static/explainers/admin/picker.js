@@ -74,14 +74,21 @@
               close();
               textarea.setSelectionRange(caret[0], caret[1]);
               insertToken(textarea, created.token);
+            } else if (response.status === 400) {
+              show(await response.text()); // the form again, with what to correct
             } else {
-              show(await response.text());
+              throw new Error(String(response.status)); // keep what is typed
             }
           })
-          .catch(() => {
+          .catch((error) => {
+            form.querySelector(".errornote")?.remove();
             const note = document.createElement("p");
             note.className = "errornote";
-            note.textContent = "It could not be saved just now; try again.";
+            note.setAttribute("role", "alert");
+            note.textContent =
+              error.message === "403"
+                ? "You may not create this kind of fact; nothing was saved."
+                : "It could not be saved just now; what you typed is kept here: try again.";
             form.prepend(note);
           });
       });
