@@ -195,8 +195,10 @@ def highlight(marked: str) -> str:
 
 
 def query_words(text: str) -> list[str]:
-    """The words a query asks for (not those it excludes with a minus)."""
-    return _WORD.findall(_NEGATED.sub(" ", text))[:10]
+    """The words a query asks for: not those it excludes with a minus, nor "or", which joins
+    two words (as PostgreSQL's web search syntax reads it)."""
+    words = _WORD.findall(_NEGATED.sub(" ", text))
+    return [word for word in words if word.lower() != "or"][:10]
 
 
 def mark_words(text: str, words: list[str]) -> str:
@@ -231,7 +233,9 @@ def search(raw: str | None) -> Results:
     results = Results(query=text, truncated=truncated)
     if not text:
         return results
-    if connection.vendor == "postgresql":
+    if not query_words(text):
+        pass  # "-boats" only excludes: nothing, on every database, never the whole archive ranked
+    elif connection.vendor == "postgresql":
         _search_postgres(results)
     else:
         _search_fallback(results)

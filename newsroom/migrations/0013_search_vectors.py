@@ -76,22 +76,22 @@ FORWARDS = (
     + """
 ALTER TABLE explainers_explainer ADD COLUMN IF NOT EXISTS search_vector tsvector;
 
-CREATE TRIGGER newsroom_story_document_insert
+CREATE OR REPLACE TRIGGER newsroom_story_document_insert
     BEFORE INSERT ON explainers_explainer
     FOR EACH ROW EXECUTE FUNCTION newsroom_story_document_own();
-CREATE TRIGGER newsroom_story_document_update
+CREATE OR REPLACE TRIGGER newsroom_story_document_update
     BEFORE UPDATE OF title, standfirst ON explainers_explainer
     FOR EACH ROW
     WHEN (OLD.title IS DISTINCT FROM NEW.title OR OLD.standfirst IS DISTINCT FROM NEW.standfirst)
     EXECUTE FUNCTION newsroom_story_document_own();
 
-CREATE TRIGGER newsroom_story_document_section_insert
+CREATE OR REPLACE TRIGGER newsroom_story_document_section_insert
     AFTER INSERT ON explainers_section REFERENCING NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION newsroom_story_document_sections();
-CREATE TRIGGER newsroom_story_document_section_update
+CREATE OR REPLACE TRIGGER newsroom_story_document_section_update
     AFTER UPDATE ON explainers_section REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION newsroom_story_document_sections();
-CREATE TRIGGER newsroom_story_document_section_delete
+CREATE OR REPLACE TRIGGER newsroom_story_document_section_delete
     AFTER DELETE ON explainers_section REFERENCING OLD TABLE AS old_rows
     FOR EACH STATEMENT EXECUTE FUNCTION newsroom_story_document_sections();
 
@@ -114,6 +114,19 @@ DROP FUNCTION IF EXISTS newsroom_story_document(bigint, text, text);
 DROP FUNCTION IF EXISTS newsroom_html_text(text);
 """
 
+# A concurrent build that failed (a timeout, a cancelled deploy) leaves an INVALID index that
+# IF NOT EXISTS would keep: drop it, so that running the migration again builds it afresh. (The
+# triggers above are CREATE OR REPLACE for the same reason.)
+DROP_INVALID_INDEX = """
+DO $$ BEGIN
+    IF EXISTS (
+        SELECT 1 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+        WHERE c.relname = 'explainer_document_idx' AND NOT i.indisvalid
+    ) THEN
+        DROP INDEX explainer_document_idx;
+    END IF;
+END $$;
+"""
 # Built concurrently, outside the transaction above, so a large archive stays readable.
 INDEX = (
     "CREATE INDEX CONCURRENTLY IF NOT EXISTS explainer_document_idx "
@@ -131,6 +144,7 @@ def forwards(apps, schema_editor):
     with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
         cursor.execute(FORWARDS)
     with connection.cursor() as cursor:
+        cursor.execute(DROP_INVALID_INDEX)
         cursor.execute(INDEX)
         for name in OLD_INDEXES:
             cursor.execute(f'DROP INDEX CONCURRENTLY IF EXISTS "{name}"')

@@ -217,6 +217,22 @@ def test_empty_long_and_hostile_queries_get_a_calm_page(client, q):
     assert 'class="page search-page"' in html
 
 
+@pytest.mark.parametrize("odd", ['"', "a & | ! ( ) : * <-> ''", "-", "or", "\\", ":*"])
+def test_hostile_input_beside_a_word_that_matches_still_finds_the_story(client, odd):
+    """The snippet's query runs with the odd input too (a query matching nothing stops early)."""
+    ExplainerFactory(published=True, title="Boats crossing")
+    html = search(client, f"boats {odd}")
+    assert "Boats crossing" in html
+
+
+def test_a_query_that_only_excludes_finds_nothing_on_every_database(client):
+    """ "-zzz" asks for no word: it finds nothing (on PostgreSQL it had ranked every story)."""
+    ExplainerFactory(published=True, title="Boats crossing")
+    html = search(client, "-zzz")
+    assert "Boats crossing" not in html
+    assert 'class="page search-page"' in html
+
+
 def test_very_long_query_is_cut_and_says_so(client):
     html = search(client, "boats " * 100)
     assert "first 200 characters" in html
