@@ -19,21 +19,21 @@ urlpatterns = [
     path("sources/<slug:slug>/", cached(lists_and_facts_tags)(views.source_detail), name="source"),
     path(
         "embed/quotes/<slug:slug>/",
-        cached(embed_tags)(views.embed),
+        cached(embed_tags, site=False)(views.embed),
         {"kind": "quote"},
         name="embed_quote",
     ),
     path(
         "embed/statistics/<slug:slug>/",
-        cached(embed_tags)(views.embed),
+        cached(embed_tags, site=False)(views.embed),
         {"kind": "statistic"},
         name="embed_statistic",
     ),
     path(
         "embed/claims/<slug:slug>/",
-        cached(embed_tags)(views.embed),
+        cached(embed_tags, site=False)(views.embed),
         {"kind": "claim"},
         name="embed_claim",
     ),
-    path("oembed/", cached(oembed_tags)(views.oembed), name="oembed"),
+    path("oembed/", cached(oembed_tags, site=False)(views.oembed), name="oembed"),
 ]

@@ -134,27 +134,26 @@ def _nav_query() -> list[NavTopic]:
 
 def nav_topics() -> list[NavTopic]:
     """The masthead's topics on every public page. With the page cache on, they are kept under
-    the ``site`` token, which a change to them replaces: a page rendered afresh costs no query
-    for them (counting every published story per topic is slow in a large archive). Kept no
-    longer than until the next scheduled story goes live, as lists are."""
+    the ``site`` token, which a change to them replaces (``_nav_changed``): a page rendered
+    afresh costs no query for them (counting every published story per topic is slow in a
+    large archive). They are kept until that token changes, never for a set time: an expiry
+    between a take-down's commit and its refresh would let a request store the new topics
+    under the old token, and pages cached before it would keep the old ones. A scheduled story
+    going live adds its topic at the next change to the lists."""
     if settings.NEWSROOM_PAGE_CACHE_SECONDS <= 0:
         return _nav_query()
     key = NAV_KEY + pagecache.token(pagecache.SITE)
     topics = cache.get(key)
     if topics is None:
         topics = _nav_query()
-        limit = settings.NEWSROOM_PAGE_CACHE_SECONDS
-        cache.set(key, topics, timeout=seconds_until_next_story(limit))
-        cache.set(NAV_KEY + "shown", topics, timeout=None)  # what pages rendered now show
+        cache.set(key, topics, timeout=None)
     return topics
 
 
 def _nav_changed() -> bool:
-    """Whether the topics now public differ from those the cached pages were told of."""
+    """Whether the topics now public differ from those the pages under the current ``site``
+    token show (asked before a change and again after its commit)."""
     if settings.NEWSROOM_PAGE_CACHE_SECONDS <= 0:
         return False  # no page is kept, so none can show old topics
-    current = _nav_query()
-    if cache.get(NAV_KEY + "shown") == current:
-        return False
-    cache.set(NAV_KEY + "shown", current, timeout=None)
-    return True
+    shown = cache.get(NAV_KEY + pagecache.token(pagecache.SITE))
+    return shown is None or shown != _nav_query()

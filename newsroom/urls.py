@@ -26,8 +26,8 @@ SITEMAPS = {
 }
 
 feed_patterns = [
-    path("feed/", cached(lists_tags)(LatestExplainersFeed()), name="latest"),
-    path("topics/<slug:slug>/feed/", cached(lists_tags)(TopicFeed()), name="topic"),
+    path("feed/", cached(lists_tags, site=False)(LatestExplainersFeed()), name="latest"),
+    path("topics/<slug:slug>/feed/", cached(lists_tags, site=False)(TopicFeed()), name="topic"),
 ]
 
 urlpatterns = [
@@ -39,7 +39,10 @@ urlpatterns = [
     path("favicon.ico", views.favicon, name="favicon"),
     path("manifest.webmanifest", views.web_manifest, name="manifest"),
     path(
-        "sitemap.xml", cached(lists_and_facts_tags)(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"
+        "sitemap.xml",
+        cached(lists_and_facts_tags, site=False)(sitemap),
+        {"sitemaps": SITEMAPS},
+        name="sitemap",
     ),
     path("", include((feed_patterns, "feeds"))),
     # The editor's desk: private autosaves and who else is editing (newsroom/core/desk.py).

@@ -160,8 +160,10 @@ def _bypass(request) -> bool:
     )
 
 
-def cache_public_page(tags: Callable[..., list[str]]):
-    """Cache a public view's page under ``tags(request, **kwargs)``; see the module docstring."""
+def cache_public_page(tags: Callable[..., list[str]], *, site: bool = True):
+    """Cache a public view's page under ``tags(request, **kwargs)``; see the module docstring.
+    ``site=False`` for what has no masthead (feeds, sitemaps, embeds, oEmbed): a change to
+    what every page shows around its content (``SITE``) leaves it alone."""
 
     def decorator(view):
         @functools.wraps(view)
@@ -172,7 +174,7 @@ def cache_public_page(tags: Callable[..., list[str]]):
                     patch_cache_control(response, private=True)
                 return response
             page_key = _page_key(request)
-            names = [*dict.fromkeys([*tags(request, *args, **kwargs), SITE])]
+            names = [*dict.fromkeys([*tags(request, *args, **kwargs), *([SITE] if site else [])])]
             tag_keys = [TAG_PREFIX + name for name in names]
             found = cache.get_many([page_key, *tag_keys])
             entry = found.pop(page_key, None)

@@ -171,6 +171,48 @@ def test_every_page_has_the_masthead_topics_and_a_take_down_clears_them_everywhe
     assert "Migration</a>" in page.content.decode()
 
 
+def test_a_page_rendered_between_a_take_down_and_its_refresh_leaves_no_stale_topic(
+    client, editor, page_cache, django_capture_on_commit_callbacks
+):
+    from explainers import publishing
+
+    staying, going = TopicFactory(name="Migration"), TopicFactory(name="Ukraine")
+    first = ExplainerFactory(published=True, topics=[staying])
+    second = ExplainerFactory(published=True, topics=[staying])
+    only_in_ukraine = ExplainerFactory(published=True, topics=[going])
+    assert "Ukraine</a>" in client.get(first.get_absolute_url()).content.decode()
+
+    with django_capture_on_commit_callbacks(execute=False) as refreshes:
+        publishing.unpublish(only_in_ukraine, by=editor)
+    client.get(second.get_absolute_url())  # committed, not yet refreshed
+    for refresh in refreshes:
+        refresh()
+
+    for story in (first, second):
+        assert "Ukraine</a>" not in client.get(story.get_absolute_url()).content.decode()
+
+
+def test_a_masthead_change_leaves_pages_without_a_masthead_cached(
+    client, editor, page_cache, django_capture_on_commit_callbacks
+):
+    from explainers import publishing
+    from tests.factories import QuoteFactory, add_section
+
+    quote = QuoteFactory()
+    story = ExplainerFactory(published=True, topics=[TopicFactory(name="Migration")])
+    add_section(story, f"[[quote:{quote.slug}]]")
+    only_in_ukraine = ExplainerFactory(published=True, topics=[TopicFactory(name="Ukraine")])
+    embed = reverse("claims:embed_quote", args=[quote.slug])
+    for url in (embed, story.get_absolute_url()):
+        client.get(url)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        publishing.unpublish(only_in_ukraine, by=editor)
+
+    assert client.get(embed)["X-Page-Cache"] == "hit"  # partners' iframes keep their card
+    assert client.get(story.get_absolute_url())["X-Page-Cache"] == "miss"  # its masthead changed
+
+
 def test_a_change_that_leaves_the_masthead_alone_leaves_other_pages_cached(
     client, editor, page_cache, django_capture_on_commit_callbacks
 ):
