@@ -163,7 +163,9 @@ def claim_shown(claim: Claim) -> None:
             assert_known(entry, key, what)
     if claim.is_our_verdict:
         pytest.fail(f"{what}: the demo text gives no verdict of ours")
-    assert_known(entry, "verdict_by", what)
+    # The rating and its explanation are a verdict: whose words they rest on must be given.
+    for key in ("rating", "explanation", "verdict_by"):
+        assert_known(entry, key, what)
     if claim.verdict_source_id:
         assert_known(entry, "verdict_source", what)
     for source in claim.sources.all():
