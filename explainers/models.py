@@ -412,10 +412,14 @@ class Explainer(Versioned):
 
     @cached_property
     def fact_notes(self) -> list["Correction"]:
-        """Public notes on the facts this story shows (a fact's note appears on every story
-        showing it): one query."""
+        """Public notes on the facts this story shows, made since it was published (a story
+        published after a fact was corrected never showed the mistake): one query; none before
+        it is published."""
+        if self.published_at is None:
+            return []
         return list(
             Correction.objects.on_facts_shown_by(self.pk)
+            .filter(published_at__gt=self.published_at)
             .select_related("quote__speaker", "statistic", "claim")
             .order_by("published_at", "pk")
         )

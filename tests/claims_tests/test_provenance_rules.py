@@ -480,3 +480,27 @@ def test_editing_a_public_note_is_audited_with_before_and_after(client_for, edit
     assert response.status_code == 302
     entry = AuditEntry.objects.filter(action="corrected").latest("pk")
     assert entry.changes == {"text": ["We misspelt a name.", "We misspelt a surname."]}
+
+
+def test_a_facts_note_is_shown_on_the_stories_published_before_it_only(client):
+    """A story published after a quote was corrected never showed the mistake: the note that
+    says what was wrong is not on it."""
+    import datetime
+
+    from django.utils import timezone
+
+    from explainers.models import Correction
+
+    quote = factories.QuoteFactory()
+    now = timezone.now()
+    before = story(body=f"[[quote:{quote.slug}]]", published_at=now - datetime.timedelta(days=2))
+    Correction.objects.create(
+        quote=quote,
+        kind=Correction.Kind.CORRECTION,
+        text="An earlier version gave the wrong speaker.",
+        published_at=now - datetime.timedelta(days=1),
+    )
+    after = story(body=f"[[quote:{quote.slug}]]", published_at=now)
+
+    assert "An earlier version gave the wrong speaker." in page(client, before)
+    assert "An earlier version gave the wrong speaker." not in page(client, after)
