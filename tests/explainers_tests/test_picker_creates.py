@@ -233,3 +233,30 @@ def test_an_unknown_kind_is_not_found(desk):
 def test_a_writer_without_add_permission_is_refused(client_for):
     outsider = factories.UserFactory(is_staff=True)
     assert client_for(outsider).get(new_url("quote")).status_code == 403
+
+
+def test_creating_a_fact_from_the_picker_costs_a_fixed_number_of_queries(desk):
+    """Form, permission checks, the new records, their audit entries and versions: a fixed
+    cost, however many facts, people and sources already exist."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = []
+    warm = {"text": "Warm-up.", "new_speaker_name": "W", "said_on_precision": "day"}
+    source = factories.SourceFactory()
+    desk.post(new_url("quote"), {**warm, "source": str(source.pk)})  # per-process caches
+    for existing in (0, 20):
+        for _ in range(existing):
+            factories.QuoteFactory()
+        data = {
+            "text": f"Words said {existing}.",
+            "new_speaker_name": f"Speaker {existing}",
+            "new_source_publisher": "Sky News",
+            "new_source_title": f"Interview {existing}",
+            "new_source_kind": "broadcast",
+            "said_on_precision": "day",
+        }
+        with CaptureQueriesContext(connection) as queries:
+            assert desk.post(new_url("quote"), data).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1] <= 28, counts

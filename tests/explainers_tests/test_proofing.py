@@ -160,16 +160,19 @@ def test_a_bad_token_does_not_stop_the_checks(desk):
 
 
 def test_the_checks_cost_the_same_queries_for_a_short_and_a_long_story(desk, crossings):
-    quote = factories.QuoteFactory()
+    """Each section places facts of its own (a lookup per fact would show), and types a figure
+    a different statistic holds."""
     counts = []
     for size in (1, 12):
         story = factories.ExplainerFactory(slug=f"s{size}")
         for n in range(size):
+            quote = factories.QuoteFactory()
+            figure = factories.StatisticFactory(values=[(1000 + n, None)])
             add_section(
                 story,
                 heading=f"Q{n}?",
-                body=f"[[quote:{quote.slug}]]\n\n[[statistic:{crossings.slug}]]\n\n"
-                "Some 50,271 people and £1.6bn, [here](https://example.org).",
+                body=f"[[quote:{quote.slug}]]\n\n[[statistic:{figure.slug}]]\n\n"
+                f"Some {1000 + n:,} people, 50,271 and £1.6bn, [here](https://example.org).",
             )
         data = admin_form_data(desk.get(change_url(story)))
         with CaptureQueriesContext(connection) as queries:

@@ -5,6 +5,8 @@ import datetime
 import json
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -201,3 +203,31 @@ def test_every_change_page_loads_the_desk(desk, story):
     for obj in (story, factories.QuoteFactory()):
         html = desk.get(change_path(obj)).content.decode()
         assert 'name="newsroom-desk"' in html and "newsroom/admin/desk.js" in html
+
+
+def test_the_desk_costs_a_fixed_number_of_queries_however_many_are_editing(desk, client_for, story):
+    """Each open tab polls presence every 15 s and autosaves every 20 s: a fixed cost each,
+    whatever the form's size or the number of people on it."""
+    path = change_path(story)
+    counts, present = [], 0
+    for others in (1, 6):
+        while present < others:
+            other = factories.UserFactory(is_staff=True, is_superuser=True)
+            client_for(other).post(PRESENCE, {"path": path})
+            present += 1
+        desk.post(PRESENCE, {"path": path})
+        with CaptureQueriesContext(connection) as presence:
+            seen = desk.post(PRESENCE, {"path": path}).json()
+        counts.append(len(presence))
+        assert len(seen["others"]) >= others
+    assert counts[0] == counts[1] <= 9, counts
+
+    small = {"title": ["x"]}
+    large = {f"sections-{n}-body": ["words " * 500] for n in range(40)}
+    for fields in (small, large):
+        keep(desk, path, **fields)
+        with CaptureQueriesContext(connection) as saving:
+            assert keep(desk, path, **fields).status_code == 200
+        with CaptureQueriesContext(connection) as offering:
+            assert offered(desk, path)["data"] == fields
+        assert len(saving) <= 10 and len(offering) <= 8, (len(saving), len(offering))
