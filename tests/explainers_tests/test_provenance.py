@@ -107,6 +107,19 @@ def test_every_seed_comment_quotes_words_on_that_line():
     assert checked > 60
 
 
+def test_every_quote_is_the_sources_words_character_for_character():
+    """Verbatim means verbatim: each paragraph of a quote stands in the source text as it is,
+    punctuation included (a full stop the writer put outside the quotation mark stays out)."""
+    import tomllib
+
+    source = "\n".join(SEED_LINES)
+    quotes = tomllib.loads((SEEDS / "stories.toml").read_text(encoding="utf-8"))["quotes"]
+    for quote in quotes:
+        for paragraph in quote["text"].split("\n\n"):
+            assert paragraph.strip() in source, f"quote {quote['slug']}: not the source's words"
+    assert len(quotes) >= 9
+
+
 @pytest.fixture
 def demo(db):
     load_stories()
