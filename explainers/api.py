@@ -1,12 +1,16 @@
 """Partner API v1: explainers and topics, published ones only (``Explainer.objects.published()``),
 in the same read shapes as the public pages."""
 
+import hashlib
+import json
+
 from django.db.models import Max
+from django.http import Http404, HttpResponse
 from drf_spectacular.utils import extend_schema, extend_schema_view
 
 from newsroom.core.api import ERROR_RESPONSES, ReadOnlyViewSet, documented
 
-from . import filters, serializers
+from . import filters, renderings, serializers
 from .models import Explainer, ExplainerQuerySet, Topic
 
 SLUG = "[-a-zA-Z0-9_]+"
@@ -30,20 +34,52 @@ class ExplainerViewSet(ReadOnlyViewSet):
     ordering_fields = ["published_at", "updated_at"]
 
     def get_queryset(self):
-        published = Explainer.objects.published()
+        """The story rows with their stored renderings (``renderings``): one query for a
+        story or a page of them, whatever their size; the serializers ran when they changed."""
+        published = Explainer.objects.published().select_related("rendering")
         if self.action == "retrieve":
-            return published.for_public_detail()
-        return published.for_public_list()
+            return published.defer(*renderings.API_DETAIL_PARTS)
+        return published.defer(*renderings.API_LIST_PARTS).order_by("-published_at", "-pk")
 
     def get_serializer_class(self):
         if self.action == "retrieve":
             return serializers.ExplainerDetailSerializer
         return serializers.ExplainerSerializer
 
-    def get_last_modified(self, explainer):
-        if self.action != "retrieve":
-            return explainer.updated_at
-        return explainer.last_changed  # what ?updated_since= asks too (changed_since)
+    def retrieve(self, request, *args, **kwargs):
+        story = self.get_object()
+        rendering = self._rendering(story)
+        self.response_last_modified = rendering.last_modified  # as ?updated_since= asks
+        self.response_etag = renderings.etag(rendering, request, "detail")
+        return self._json(renderings.for_origin(rendering.api_detail, request))
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        stored = [self._rendering(story) for story in page]
+        self.response_last_modified = max((story.updated_at for story in page), default=None)
+        links = {
+            "next": self.paginator.get_next_link(),
+            "previous": self.paginator.get_previous_link(),
+        }
+        versions = "|".join([*(r.version for r in stored), *map(str, links.values())])
+        self.response_etag = hashlib.sha256(
+            f"{renderings.origin_of(request)}|{versions}".encode()
+        ).hexdigest()[:40]
+        # The paginator's shape, {"next", "previous", "results"}, with the stored items placed.
+        head = json.dumps(links, separators=(",", ":"))[:-1]
+        items = ",".join(rendering.api_item for rendering in stored)
+        return self._json(renderings.for_origin(f'{head},"results":[{items}]}}', request))
+
+    @staticmethod
+    def _rendering(story):
+        try:
+            return renderings.current(story)
+        except Explainer.DoesNotExist:  # taken down since its row was read
+            raise Http404("No such explainer.") from None
+
+    @staticmethod
+    def _json(body: str) -> HttpResponse:
+        return HttpResponse(body, content_type="application/json")
 
 
 @documented("topic", "topics with at least one published explainer")

@@ -9,7 +9,7 @@ class ExplainersConfig(AppConfig):
         from claims.publishing import value_added
         from newsroom.core import pagecache, usage
 
-        from . import caching, publishing
+        from . import caching, publishing, renderings
         from .usage import StoryUsage
 
         # The facts app asks where its blocks are used; the stories answer.
@@ -17,5 +17,7 @@ class ExplainersConfig(AppConfig):
         # Which story pages show a changed object; when a scheduled story appears by itself.
         pagecache.register_finder(caching.story_pages_showing_with_nav)
         pagecache.register_next_change(caching.seconds_until_next_story)
+        # Stored renderings of the stories showing a changed object go stale in its transaction.
+        pagecache.register_stale_marker(renderings.mark_stale)
         # A new figure means an update note on every published story showing it live.
         value_added.connect(publishing.note_new_value, dispatch_uid="explainers.note_new_value")

@@ -894,3 +894,37 @@ class Revision(models.Model):
 
     def __str__(self):
         return f"Revision {self.number} of “{self.explainer}”"
+
+
+class Rendering(models.Model):
+    """A story as readers and partners get it, rendered when the story or anything it shows
+    changes, never per request (``explainers/renderings.py``): the page's head and article, the
+    API's detail and list item. A change marks it stale in its own transaction; a request that
+    meets a stale one renders it then, so none is served after the change commits."""
+
+    explainer = models.OneToOneField(
+        Explainer, on_delete=models.CASCADE, primary_key=True, related_name="rendering"
+    )
+    stale = models.BooleanField(default=True)
+    version = models.CharField(
+        max_length=32, blank=True, help_text="New at every rendering: the API's ETag"
+    )
+    rendered_at = models.DateTimeField(null=True, blank=True)
+    render_count = models.PositiveIntegerField(default=0, help_text="Times it was rendered")
+    story_updated_at = models.DateTimeField(
+        null=True, blank=True, help_text="The story row's updated_at it was rendered from"
+    )
+    last_modified = models.DateTimeField(
+        null=True, blank=True, help_text="When anything readers see of it last changed"
+    )
+    head = models.TextField(blank=True)
+    article = models.TextField(blank=True)
+    api_detail = models.TextField(blank=True)
+    api_item = models.TextField(blank=True)
+
+    def __str__(self):
+        return f"Rendering of story {self.explainer_id}"
+
+    def is_current_for(self, story: Explainer) -> bool:
+        """Rendered, not marked stale since, and from the story row as it now stands."""
+        return bool(self.version) and not self.stale and self.story_updated_at == story.updated_at

@@ -21,5 +21,5 @@ def block_html(block) -> SafeString:
     if kind == "claim":
         return cards.claim_card(block.claim)
     if kind == "media":
-        return render_to_string("explainers/explainer_detail.html#media", {"media": block.media})
+        return render_to_string("explainers/story.html#media", {"media": block.media})
     raise ValueError(f"unknown block kind: {kind}")

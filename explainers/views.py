@@ -3,19 +3,37 @@ from django.contrib.auth.decorators import permission_required
 from django.core import signing
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
+from django.utils.safestring import SafeString
 from django.views.decorators.cache import never_cache
 
 from newsroom.core.paging import paginate
 
+from . import renderings
 from .models import Explainer, Topic
+from .renderings import PAGE_PARTS
 
 PREVIEW_SALT = "explainers.preview"
 TOPIC_PAGE_SIZE = 20
 
 
 def explainer_detail(request, slug):
-    explainer = get_object_or_404(Explainer.objects.published().for_public_detail(), slug=slug)
-    return render(request, "explainers/explainer_detail.html", {"explainer": explainer})
+    """One query for the story row and its stored rendering (``renderings``); the template
+    only places its strings."""
+    stories = Explainer.objects.published().select_related("rendering").defer(*PAGE_PARTS)
+    explainer = get_object_or_404(stories, slug=slug)
+    try:
+        rendering = renderings.current(explainer)
+    except Explainer.DoesNotExist:
+        raise Http404("No such story.") from None
+    return render(
+        request,
+        "explainers/explainer_detail.html",
+        {
+            "explainer": explainer,
+            "head": SafeString(renderings.for_origin(rendering.head, request)),
+            "article": SafeString(rendering.article),
+        },
+    )
 
 
 def topic_detail(request, slug):
@@ -33,10 +51,17 @@ def topic_detail(request, slug):
 
 
 def render_preview(request, explainer, *, shared: bool, from_form: bool = False):
+    """The draft through the same template as readers' pages, rendered live."""
     response = render(
         request,
         "explainers/explainer_detail.html",
-        {"explainer": explainer, "preview": True, "shared_preview": shared, "from_form": from_form},
+        {
+            "explainer": explainer,
+            **renderings.render_parts(explainer, request),
+            "preview": True,
+            "shared_preview": shared,
+            "from_form": from_form,
+        },
     )
     response["X-Robots-Tag"] = "noindex, nofollow"
     response["Referrer-Policy"] = "no-referrer"

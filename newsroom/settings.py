@@ -145,6 +145,10 @@ else:
 # Full-page cache of the public site (newsroom/core/pagecache.py): how long Django's cache keeps a
 # page (0 turns it off; changes invalidate it at once), and how long a CDN or browser may.
 NEWSROOM_PAGE_CACHE_SECONDS = int(os.environ.get("NEWSROOM_PAGE_CACHE_SECONDS", "600"))
+# Stories rendered again at once after a change to something they show (a fact, person,
+# source…); the rest are marked stale and rendered by the first request that meets them
+# (explainers/renderings.py).
+NEWSROOM_RENDER_AT_ONCE = int(os.environ.get("NEWSROOM_RENDER_AT_ONCE", "20"))
 NEWSROOM_CDN_MAX_AGE = int(os.environ.get("NEWSROOM_CDN_MAX_AGE", "60"))
 
 AUTHENTICATION_BACKENDS = [

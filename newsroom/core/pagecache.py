@@ -83,6 +83,7 @@ def token(name: str) -> str:
 Finder = Callable[[object], Iterable[str]]
 _finders: list[Finder] = []
 _next_change: list[Callable[[int], int]] = []
+_stale_markers: list[Callable[[tuple], None]] = []
 
 
 def register_finder(finder: Finder) -> Finder:
@@ -100,6 +101,15 @@ def register_next_change(seconds: Callable[[int], int]) -> None:
         _next_change.append(seconds)
 
 
+def register_stale_marker(marker: Callable[[tuple], None]) -> None:
+    """``marker(objects)`` is called inside the transaction that changes ``objects``, before
+    the change: it marks the stored renderings that show them stale in that transaction (so no
+    request can serve them once it commits) and may re-render them on commit. The stories app
+    marks the stories showing them (``explainers/rendered.py``); the facts app, fact cards."""
+    if marker not in _stale_markers:
+        _stale_markers.append(marker)
+
+
 def pages_showing(obj) -> set[str]:
     tags = set()
     for finder in _finders:
@@ -112,9 +122,12 @@ def changing(*objects) -> None:
 
     The pages showing them now are found at once (a delete removes the links that find them);
     when the transaction commits, those and the pages showing them then are refreshed on every
-    server. Nothing is refreshed if the transaction rolls back.
+    server. The stored renderings showing them are marked stale in the transaction itself
+    (``register_stale_marker``). Nothing is refreshed if the transaction rolls back.
     """
     before = set().union(*(pages_showing(obj) for obj in objects))
+    for mark_stale in _stale_markers:
+        mark_stale(objects)
 
     def after_commit():
         bump(before.union(*(pages_showing(obj) for obj in objects)))
