@@ -13,7 +13,7 @@ from claims.caching import fact_tag
 from claims.models import FactBlock, Person, Rating, Source, StatisticValue
 from newsroom.core import pagecache
 
-from .models import Explainer, Media, SectionBlock, Topic
+from .models import Author, Explainer, Media, SectionBlock, Topic
 
 SCHEDULE_KEY = "pagecache:next-scheduled:"
 NAV_KEY = "pagecache:nav:"
@@ -43,6 +43,10 @@ def story_pages_showing(obj) -> set[str]:
             pagecache.LISTS,
             *(story_tag(slug) for slug in stories.values_list("slug", flat=True)),
         }
+    if isinstance(obj, Author):  # a byline, on the story's page and its teasers in lists
+        stories = Explainer.objects.live_or_scheduled().filter(authors=obj)
+        slugs = set(stories.values_list("slug", flat=True))
+        return {pagecache.LISTS, *(story_tag(slug) for slug in slugs)} if slugs else set()
     if isinstance(obj, Media | FactBlock | Person | Source | Rating | StatisticValue):
         rows = SectionBlock.objects.showing(obj).live_or_scheduled()
         slugs = set(rows.values_list("section__explainer__slug", flat=True))

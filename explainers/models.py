@@ -911,6 +911,9 @@ class Rendering(models.Model):
     )
     rendered_at = models.DateTimeField(null=True, blank=True)
     render_count = models.PositiveIntegerField(default=0, help_text="Times it was rendered")
+    renderer = models.CharField(
+        max_length=16, blank=True, help_text="The fingerprint of the code that rendered it"
+    )
     story_updated_at = models.DateTimeField(
         null=True, blank=True, help_text="The story row's updated_at it was rendered from"
     )

@@ -25,8 +25,10 @@ Origins
     stand-in request whose origin is ``ORIGIN``, which the views replace with the reader's.
 """
 
+import functools
 import hashlib
 import uuid
+from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
@@ -76,6 +78,28 @@ def for_origin(text: str, request) -> str:
 
 # --- Rendering ---------------------------------------------------------------------------------
 
+CODE = ("claims", "explainers", "newsroom", "templates")
+
+
+@functools.cache
+def renderer_version() -> str:
+    """A fingerprint of the code and templates that render stories: a rendering made by other
+    code (before a deploy) is rendered again when first met, as if stale. Read once a process,
+    from the files' contents, so every app server running the same release agrees."""
+    digest = hashlib.sha256()
+    root = Path(settings.BASE_DIR)
+    for folder in CODE:
+        for path in sorted((root / folder).rglob("*")):
+            if path.suffix in (".py", ".html") and "migrations" not in path.parts:
+                digest.update(str(path.relative_to(root)).encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def is_current(rendering: Rendering, story: Explainer) -> bool:
+    """Rendered by this code, not marked stale since, from the story row as it now stands."""
+    return rendering.renderer == renderer_version() and rendering.is_current_for(story)
+
 
 def render_parts(story: Explainer, request) -> dict:
     """The page's head and article for ``story`` (loaded ``for_public_detail``), rendered for
@@ -105,7 +129,7 @@ def _render(story: Explainer) -> dict:
     }
 
 
-def refresh(pk: int) -> Rendering | None:
+def refresh(pk: int, *, force: bool = False) -> Rendering | None:
     """Render the story ``pk`` and store it, unless it is current by the time its rendering's
     lock is ours (a concurrent request stored it). None for a story readers cannot see."""
     with transaction.atomic():
@@ -114,15 +138,17 @@ def refresh(pk: int) -> Rendering | None:
         story = Explainer.objects.live_or_scheduled().for_public_detail().filter(pk=pk).first()
         if story is None:
             return None
-        if rendering.is_current_for(story):
+        if not force and is_current(rendering, story):
             return rendering
         for name, value in _render(story).items():
             setattr(rendering, name, value)
         rendering.stale = False
         rendering.version = uuid.uuid4().hex
         rendering.rendered_at = timezone.now()
-        rendering.render_count += 1
+        rendering.render_count = F("render_count") + 1  # counted in the row, lock or none
+        rendering.renderer = renderer_version()
         rendering.save()
+        rendering.refresh_from_db(fields=["render_count"])
         return rendering
 
 
@@ -133,25 +159,28 @@ def current(story: Explainer) -> Rendering:
         rendering = story.rendering
     except ObjectDoesNotExist:
         rendering = None
-    if rendering is None or not rendering.is_current_for(story):
+    if rendering is None or not is_current(rendering, story):
         rendering = refresh(story.pk)
         if rendering is None:  # taken down since the row was read
             raise Explainer.DoesNotExist
     return rendering
 
 
-def render_stale(limit: int | None = None) -> int:
-    """Render the stories readers see whose rendering is stale or missing, newest first; how
-    many were rendered. For ``manage.py render_stories`` (and, later, a task queue)."""
-    waiting = (
-        Explainer.objects.live_or_scheduled()
-        .filter(Q(rendering__isnull=True) | Q(rendering__stale=True))
-        .order_by("-published_at", "-pk")
-        .values_list("pk", flat=True)
-    )
+def render_stale(limit: int | None = None, *, every: bool = False) -> int:
+    """Render the stories readers see (or will, when scheduled) whose rendering is stale,
+    missing or made by other code, newest first (``every``: all of them); how many were
+    rendered. For ``manage.py render_stories`` (and, later, a task queue)."""
+    waiting = Explainer.objects.live_or_scheduled()
+    if not every:
+        waiting = waiting.filter(
+            Q(rendering__isnull=True)
+            | Q(rendering__stale=True)
+            | ~Q(rendering__renderer=renderer_version())
+        )
+    waiting = waiting.order_by("-published_at", "-pk").values_list("pk", flat=True)
     done = 0
     for pk in waiting[:limit] if limit else waiting.iterator():
-        if refresh(pk) is not None:
+        if refresh(pk, force=every) is not None:
             done += 1
     return done
 
@@ -196,9 +225,30 @@ def mark_stale(objects) -> None:
             continue
         _upsert_stale(stories)
         marked.update(ids)
-    if not marked:
-        return
-    transaction.on_commit(lambda: _render_after_commit(sorted(marked)))
+    if marked:
+        _render_on_commit(marked)
+
+
+class _OnCommit:
+    """The stories one transaction marked: rendered once it commits, ``NEWSROOM_RENDER_AT_ONCE``
+    at most, however many changes within it marked them (a new figure notes every story
+    showing it, one ``changing`` each)."""
+
+    def __init__(self):
+        self.ids = set()
+
+    def __call__(self):
+        _render_after_commit(sorted(self.ids))
+
+
+def _render_on_commit(ids) -> None:
+    connection_ = transaction.get_connection()
+    pending = getattr(connection_, "newsroom_renders", None)
+    # Still waiting for this transaction's commit? (A rollback drops it from the list.)
+    if pending is None or not any(entry[1] is pending for entry in connection_.run_on_commit):
+        pending = connection_.newsroom_renders = _OnCommit()
+        transaction.on_commit(pending)
+    pending.ids.update(ids)
 
 
 def _upsert_stale(stories) -> None:
@@ -206,11 +256,13 @@ def _upsert_stale(stories) -> None:
     shown = Explainer.objects.filter(pk__in=stories).values(shown_id=F("pk"))
     subquery, params = shown.query.get_compiler(connection=connection).as_sql()
     table = connection.ops.quote_name(Rendering._meta.db_table)
-    columns = "explainer_id, stale, version, render_count, head, article, api_detail, api_item"
+    columns = (
+        "explainer_id, stale, version, render_count, renderer, head, article, api_detail, api_item"
+    )
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} ({columns}) "
-            f"SELECT shown.shown_id, TRUE, '', 0, '', '', '', '' FROM ({subquery}) shown "
+            f"SELECT shown.shown_id, TRUE, '', 0, '', '', '', '', '' FROM ({subquery}) shown "
             "WHERE TRUE ORDER BY shown.shown_id "
             "ON CONFLICT (explainer_id) DO UPDATE SET stale = TRUE",
             params,
