@@ -1,25 +1,100 @@
 """Partner API v1: people, sources and fact blocks. Public only while a published story uses
-them (``.public()``), exactly as on the site's fact pages."""
+them (``.public()``), exactly as on the site's fact pages.
+
+Every answer's ETag is the version of what it shows (``representations.version_of``: the rows'
+versions and change times, with the page's links, the origin and the query string), so the body
+is never encoded a second time to hash it."""
+
+import hashlib
+from collections import OrderedDict
 
 from newsroom.core.api import ReadOnlyViewSet, documented
 
-from . import filters, serializers
+from . import filters, representations, serializers
 from .models import Claim, Person, Quote, Source, Statistic
 
 SLUG = "[-a-zA-Z0-9_]+"
+
+
+def given_only(filterset_class):
+    """``filterset_class``, validating only the filters the request uses: a form field for every
+    filter cost more than the rest of a list (each people or sources choice builds its
+    ``public()`` query). A filter not given filters nothing either way; the schema and the
+    names ``FilterBackend`` accepts still come from every filter (``base_filters``)."""
+
+    def get_form_class(self):
+        given = set(self.data) if self.is_bound else set()
+        fields = OrderedDict(
+            (name, filter_.field)
+            for name, filter_ in self.filters.items()
+            if given & parameters_of(name, filter_)
+        )
+        return type(f"{type(self).__name__}Form", (self._meta.form,), fields)
+
+    return type(
+        filterset_class.__name__,
+        (filterset_class,),
+        {"get_form_class": get_form_class, "__module__": filterset_class.__module__},
+    )
+
+
+def parameters_of(name, filter_) -> set[str]:
+    """The query parameters of a filter: its name, or its name with each suffix of its widget
+    (``said_after``, ``said_before``)."""
+    suffixes = getattr(filter_.field_class.widget, "suffixes", ())
+    return {name, *(f"{name}_{suffix}" for suffix in suffixes)}
+
+
+class VersionedViewSet(ReadOnlyViewSet):
+    """The ETag is the version of the rows shown (``representations.version_of``)."""
+
+    shown = None
+    detail_shows_uses = False  # a fact block's own endpoint lists its published stories
+
+    def get_object(self):
+        self.shown = super().get_object()
+        return self.shown
+
+    def get_paginated_response(self, data):
+        response = super().get_paginated_response(data)
+        page = getattr(self.paginator, "page", None)
+        if page is not None:
+            links = (response.data.get("next"), response.data.get("previous"))
+            self.response_etag = self.version_tag(page, links)
+        return response
+
+    def retrieve(self, request, *args, **kwargs):
+        response = super().retrieve(request, *args, **kwargs)
+        if self.shown is not None:
+            uses = self.detail_shows_uses
+            self.response_etag = self.version_tag([self.shown], (), uses=uses)
+        return response
+
+    def version_tag(self, objects, links, *, uses: bool = False) -> str:
+        request = self.request
+        material = (
+            representations.format_version(),
+            request.build_absolute_uri("/"),
+            request.get_full_path(),
+            self.action,
+            links,
+            [representations.version_of(obj, uses=uses) for obj in objects],
+        )
+        return hashlib.sha256(repr(material).encode()).hexdigest()[:40]
 
 
 def newest(*times):
     return max(filter(None, times), default=None)
 
 
-class FactViewSet(ReadOnlyViewSet):
+class FactViewSet(VersionedViewSet):
     lookup_field = "slug"
     lookup_value_regex = SLUG
     ordering = ("-updated_at",)
     ordering_fields = ["updated_at", "created_at"]
 
     list_serializer_class = None
+    detail_shows_uses = True
 
     def get_serializer_class(self):
         return self.list_serializer_class if self.action == "list" else self.serializer_class
@@ -41,9 +116,9 @@ class FactViewSet(ReadOnlyViewSet):
 
 
 @documented("person", "people who said a public quote or made a public claim")
-class PersonViewSet(ReadOnlyViewSet):
+class PersonViewSet(VersionedViewSet):
     serializer_class = serializers.PersonSerializer
-    filterset_class = filters.PersonFilter
+    filterset_class = given_only(filters.PersonFilter)
     lookup_field = "slug"
     lookup_value_regex = SLUG
     ordering = ("name",)
@@ -54,9 +129,9 @@ class PersonViewSet(ReadOnlyViewSet):
 
 
 @documented("source", "sources cited by public fact blocks")
-class SourceViewSet(ReadOnlyViewSet):
+class SourceViewSet(VersionedViewSet):
     serializer_class = serializers.SourceSerializer
-    filterset_class = filters.SourceFilter
+    filterset_class = given_only(filters.SourceFilter)
     lookup_field = "slug"
     lookup_value_regex = SLUG
     ordering = ("-updated_at",)
@@ -70,7 +145,7 @@ class SourceViewSet(ReadOnlyViewSet):
 class QuoteViewSet(FactViewSet):
     serializer_class = serializers.QuoteWithUsesSerializer
     list_serializer_class = serializers.QuoteListedSerializer
-    filterset_class = filters.QuoteFilter
+    filterset_class = given_only(filters.QuoteFilter)
 
     def facts(self):
         return Quote.objects.public().for_cards()
@@ -83,7 +158,7 @@ class QuoteViewSet(FactViewSet):
 class StatisticViewSet(FactViewSet):
     serializer_class = serializers.StatisticWithUsesSerializer
     list_serializer_class = serializers.StatisticListedSerializer
-    filterset_class = filters.StatisticFilter
+    filterset_class = given_only(filters.StatisticFilter)
 
     def facts(self):
         return Statistic.objects.public().for_cards()
@@ -96,7 +171,7 @@ class StatisticViewSet(FactViewSet):
 class ClaimViewSet(FactViewSet):
     serializer_class = serializers.ClaimWithUsesSerializer
     list_serializer_class = serializers.ClaimListedSerializer
-    filterset_class = filters.ClaimFilter
+    filterset_class = given_only(filters.ClaimFilter)
 
     def facts(self):
         return Claim.objects.public().for_cards()

@@ -4,6 +4,9 @@ each endpoint's ``get_queryset`` (and the explainer detail's read shape) prefetc
 The plain serializers are what a story embeds; the ``...WithUsesSerializer`` variants add the
 published explainers that use the block (the newest few, the total, and a link to them all) and
 are the fact endpoints' own representation.
+
+The fields declared here are what the schema says; the representations themselves are built by
+``representations.py`` (the same output, without DRF's per-field work for every item).
 """
 
 from django.conf import settings
@@ -21,11 +24,30 @@ from newsroom.core.api import (
     absolute,
 )
 
+from . import representations
 from .models import STORIES_LISTED, Claim, Person, Quote, Rating, Source, Statistic, StatisticValue
+from .representations import Links
 
 
-class RoleSerializer(serializers.Serializer):
+class Represented(serializers.Serializer):
+    """Read-only output built by ``represent`` (``representations.py``); the declared fields are
+    for the schema, and for the generic path taken without a request in the context."""
+
+    def to_representation(self, instance):
+        links = Links.of(self.context)
+        if links is None:
+            return super().to_representation(instance)
+        return self.represent(instance, links)
+
+    def represent(self, instance, links) -> dict:
+        raise NotImplementedError
+
+
+class RoleSerializer(Represented):
     """A role someone held; dates the record does not give are null."""
+
+    def represent(self, instance, links):
+        return representations.role(instance)
 
     title = serializers.CharField()
     organisation = serializers.CharField()
@@ -34,7 +56,7 @@ class RoleSerializer(serializers.Serializer):
     ends_on = serializers.DateField(allow_null=True)
 
 
-class PersonSerializer(ModelSerializer):
+class PersonSerializer(Represented, ModelSerializer):
     api_url = serializers.HyperlinkedIdentityField(
         view_name="api:person-detail", lookup_field="slug"
     )
@@ -43,8 +65,11 @@ class PersonSerializer(ModelSerializer):
         model = Person
         fields = ["slug", "name", "role", "affiliation", "description", "api_url", "updated_at"]
 
+    def represent(self, instance, links):
+        return representations.person(instance, links)
 
-class SourceSerializer(ModelSerializer):
+
+class SourceSerializer(Represented, ModelSerializer):
     document_url = OptionalURLField(
         source="url",
         help_text="The original document, on the publisher's site; null: no public link",
@@ -62,14 +87,20 @@ class SourceSerializer(ModelSerializer):
             "published_on", "accessed_on", "notes", "site_url", "api_url", "updated_at",
         ]  # fmt: skip
 
+    def represent(self, instance, links):
+        return representations.source(instance, links)
 
-class RatingSerializer(ModelSerializer):
+
+class RatingSerializer(Represented, ModelSerializer):
     class Meta:
         model = Rating
         fields = ["slug", "name", "verdict", "position", "description"]
 
+    def represent(self, instance, links):
+        return representations.rating(instance)
 
-class StatisticValueSerializer(ModelSerializer):
+
+class StatisticValueSerializer(Represented, ModelSerializer):
     value = serializers.DecimalField(max_digits=20, decimal_places=4, normalize_output=True)
     display = serializers.CharField(help_text="Formatted as readers see it, e.g. 50,271 or £1.6bn")
     qualifier = serializers.CharField(
@@ -95,8 +126,11 @@ class StatisticValueSerializer(ModelSerializer):
             "recorded_at",
         ]  # fmt: skip
 
+    def represent(self, instance, links):
+        return representations.value(instance, links)
 
-class UsedInSerializer(serializers.Serializer):
+
+class UsedInSerializer(Represented):
     """A published explainer that uses a block (drafts and scheduled stories never appear);
     built from the usage index's ``StoryRef``."""
 
@@ -106,6 +140,9 @@ class UsedInSerializer(serializers.Serializer):
     published_at = DateTimeField()
     site_url = AbsoluteURLField(source="url", help_text="The explainer's page")
     api_url = AbsoluteURLField(help_text="The explainer in this API")
+
+    def represent(self, instance, links):
+        return representations.story(instance, links)
 
 
 class CheckedMixin(serializers.Serializer):
@@ -123,7 +160,19 @@ class CheckedMixin(serializers.Serializer):
         return fact.checked_by.get_full_name() if fact.is_checked else None
 
 
-class QuoteSerializer(CheckedMixin, ModelSerializer):
+class FactSerializer(Represented):
+    """A fact block; the variants add its stories (``used_in``) or a link to them."""
+
+    represent_fact = None  # the function in ``representations``
+    represent_flags: dict = {}  # what the variant adds: used_in, used_in_url, history
+
+    def represent(self, instance, links):
+        return self.represent_fact(instance, links, **self.represent_flags)
+
+
+class QuoteSerializer(FactSerializer, CheckedMixin, ModelSerializer):
+    represent_fact = staticmethod(representations.quote)
+
     speaker = PersonSerializer()
     role = RoleSerializer(
         source="role_at_the_time",
@@ -146,7 +195,9 @@ class QuoteSerializer(CheckedMixin, ModelSerializer):
         ]  # fmt: skip
 
 
-class StatisticSerializer(CheckedMixin, ModelSerializer):
+class StatisticSerializer(FactSerializer, CheckedMixin, ModelSerializer):
+    represent_fact = staticmethod(representations.statistic)
+
     display_format = serializers.ChoiceField(source="display", choices=Statistic.Display.choices)
     source = SourceSerializer()
     current = StatisticValueSerializer(allow_null=True, help_text="The newest value")
@@ -163,7 +214,9 @@ class StatisticSerializer(CheckedMixin, ModelSerializer):
         ]  # fmt: skip
 
 
-class ClaimSerializer(CheckedMixin, ModelSerializer):
+class ClaimSerializer(FactSerializer, CheckedMixin, ModelSerializer):
+    represent_fact = staticmethod(representations.claim)
+
     claimed_by = serializers.CharField(help_text="The claimant's name, or who made it")
     claimant = PersonSerializer(allow_null=True)
     made_in = SourceSerializer(allow_null=True, help_text="Where the claim was made, if known")
@@ -216,26 +269,35 @@ class UsesMixin(UsedInLinkMixin):
 # In lists, a link to the stories using each block: counting them for a page of 100 blocks
 # would cost more than the rest of the page.
 class QuoteListedSerializer(UsedInLinkMixin, QuoteSerializer):
+    represent_flags = {"used_in_url": True}
+
     class Meta(QuoteSerializer.Meta):
         fields = [*QuoteSerializer.Meta.fields, "used_in_url"]
 
 
 class StatisticListedSerializer(UsedInLinkMixin, StatisticSerializer):
+    represent_flags = {"used_in_url": True}
+
     class Meta(StatisticSerializer.Meta):
         fields = [*StatisticSerializer.Meta.fields, "used_in_url"]
 
 
 class ClaimListedSerializer(UsedInLinkMixin, ClaimSerializer):
+    represent_flags = {"used_in_url": True}
+
     class Meta(ClaimSerializer.Meta):
         fields = [*ClaimSerializer.Meta.fields, "used_in_url"]
 
 
 class QuoteWithUsesSerializer(UsesMixin, QuoteSerializer):
+    represent_flags = {"used_in": True, "used_in_url": True}
+
     class Meta(QuoteSerializer.Meta):
         fields = [*QuoteSerializer.Meta.fields, "used_in", "used_in_count", "used_in_url"]
 
 
 class StatisticWithUsesSerializer(UsesMixin, StatisticSerializer):
+    represent_flags = {"history": True, "used_in": True, "used_in_url": True}
     history = StatisticValueSerializer(many=True, help_text="Every value, newest first")
 
     class Meta(StatisticSerializer.Meta):
@@ -249,5 +311,7 @@ class StatisticWithUsesSerializer(UsesMixin, StatisticSerializer):
 
 
 class ClaimWithUsesSerializer(UsesMixin, ClaimSerializer):
+    represent_flags = {"used_in": True, "used_in_url": True}
+
     class Meta(ClaimSerializer.Meta):
         fields = [*ClaimSerializer.Meta.fields, "used_in", "used_in_count", "used_in_url"]

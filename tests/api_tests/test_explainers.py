@@ -7,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django.utils.http import parse_http_date
 
-from claims.models import StatisticValue
+from claims.models import Source, StatisticValue
 from explainers import renderings
 from explainers.models import Explainer
 from newsroom.models import PartnerKey
@@ -285,6 +285,7 @@ def test_last_modified_gives_304_on_detail_until_a_fact_changes(api_client, stat
     Explainer.objects.filter(pk=explainer.pk).update(updated_at=earlier)
     type(statistic).objects.filter(pk=statistic.pk).update(updated_at=earlier)
     StatisticValue.objects.filter(statistic=statistic).update(recorded_at=earlier)
+    Source.objects.update(updated_at=earlier)
     last_modified = api_client.get(detail(explainer.slug))["Last-Modified"]
     assert (
         api_client.get(detail(explainer.slug), HTTP_IF_MODIFIED_SINCE=last_modified).status_code
