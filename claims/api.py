@@ -6,7 +6,6 @@ versions and change times, with the page's links, the origin and the query strin
 is never encoded a second time to hash it."""
 
 import hashlib
-from collections import OrderedDict
 
 from newsroom.core.api import ReadOnlyViewSet, documented
 
@@ -14,35 +13,6 @@ from . import filters, representations, serializers
 from .models import Claim, Person, Quote, Source, Statistic
 
 SLUG = "[-a-zA-Z0-9_]+"
-
-
-def given_only(filterset_class):
-    """``filterset_class``, validating only the filters the request uses: a form field for every
-    filter cost more than the rest of a list (each people or sources choice builds its
-    ``public()`` query). A filter not given filters nothing either way; the schema and the
-    names ``FilterBackend`` accepts still come from every filter (``base_filters``)."""
-
-    def get_form_class(self):
-        given = set(self.data) if self.is_bound else set()
-        fields = OrderedDict(
-            (name, filter_.field)
-            for name, filter_ in self.filters.items()
-            if given & parameters_of(name, filter_)
-        )
-        return type(f"{type(self).__name__}Form", (self._meta.form,), fields)
-
-    return type(
-        filterset_class.__name__,
-        (filterset_class,),
-        {"get_form_class": get_form_class, "__module__": filterset_class.__module__},
-    )
-
-
-def parameters_of(name, filter_) -> set[str]:
-    """The query parameters of a filter: its name, or its name with each suffix of its widget
-    (``said_after``, ``said_before``)."""
-    suffixes = getattr(filter_.field_class.widget, "suffixes", ())
-    return {name, *(f"{name}_{suffix}" for suffix in suffixes)}
 
 
 class VersionedViewSet(ReadOnlyViewSet):
@@ -118,7 +88,7 @@ class FactViewSet(VersionedViewSet):
 @documented("person", "people who said a public quote or made a public claim")
 class PersonViewSet(VersionedViewSet):
     serializer_class = serializers.PersonSerializer
-    filterset_class = given_only(filters.PersonFilter)
+    filterset_class = filters.PersonFilter
     lookup_field = "slug"
     lookup_value_regex = SLUG
     ordering = ("name",)
@@ -131,7 +101,7 @@ class PersonViewSet(VersionedViewSet):
 @documented("source", "sources cited by public fact blocks")
 class SourceViewSet(VersionedViewSet):
     serializer_class = serializers.SourceSerializer
-    filterset_class = given_only(filters.SourceFilter)
+    filterset_class = filters.SourceFilter
     lookup_field = "slug"
     lookup_value_regex = SLUG
     ordering = ("-updated_at",)
@@ -145,7 +115,7 @@ class SourceViewSet(VersionedViewSet):
 class QuoteViewSet(FactViewSet):
     serializer_class = serializers.QuoteWithUsesSerializer
     list_serializer_class = serializers.QuoteListedSerializer
-    filterset_class = given_only(filters.QuoteFilter)
+    filterset_class = filters.QuoteFilter
 
     def facts(self):
         return Quote.objects.public().for_cards()
@@ -158,7 +128,7 @@ class QuoteViewSet(FactViewSet):
 class StatisticViewSet(FactViewSet):
     serializer_class = serializers.StatisticWithUsesSerializer
     list_serializer_class = serializers.StatisticListedSerializer
-    filterset_class = given_only(filters.StatisticFilter)
+    filterset_class = filters.StatisticFilter
 
     def facts(self):
         return Statistic.objects.public().for_cards()
@@ -171,7 +141,7 @@ class StatisticViewSet(FactViewSet):
 class ClaimViewSet(FactViewSet):
     serializer_class = serializers.ClaimWithUsesSerializer
     list_serializer_class = serializers.ClaimListedSerializer
-    filterset_class = given_only(filters.ClaimFilter)
+    filterset_class = filters.ClaimFilter
 
     def facts(self):
         return Claim.objects.public().for_cards()

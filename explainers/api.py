@@ -38,8 +38,8 @@ class ExplainerViewSet(ReadOnlyViewSet):
         story or a page of them, whatever their size; the serializers ran when they changed."""
         published = Explainer.objects.published().select_related("rendering")
         if self.action == "retrieve":
-            return published.defer(*renderings.API_DETAIL_PARTS)
-        return published.defer(*renderings.API_LIST_PARTS).order_by("-published_at", "-pk")
+            return published.only(*renderings.API_DETAIL_FIELDS)
+        return published.only(*renderings.API_LIST_FIELDS).order_by("-published_at", "-pk")
 
     def get_serializer_class(self):
         if self.action == "retrieve":

@@ -47,10 +47,22 @@ from .models import Author, Explainer, Media, Rendering, SectionBlock, Topic
 ORIGIN_HOST = "origin.newsroom.invalid"
 ORIGIN = f"http://{ORIGIN_HOST}"
 STORY_TEMPLATE = "explainers/story.html"
-# What a reader's page and the API read of a rendering: each leaves the other's parts unread.
-PAGE_PARTS = ("rendering__api_detail", "rendering__api_item")
-API_DETAIL_PARTS = ("rendering__head", "rendering__article", "rendering__api_item")
-API_LIST_PARTS = ("rendering__head", "rendering__article", "rendering__api_detail")
+# What a reader's page and the API load of a story and its rendering: nothing more, since every
+# column costs compiling and decoding on every request (``is_current`` needs ``FRESHNESS``).
+FRESHNESS = (
+    "updated_at",
+    "rendering__stale",
+    "rendering__version",
+    "rendering__renderer",
+    "rendering__story_updated_at",
+)
+PAGE_FIELDS = (
+    *("slug", "title", "seo_title", "seo_description", "standfirst"),
+    *FRESHNESS,
+    *("rendering__head", "rendering__article"),
+)
+API_DETAIL_FIELDS = ("slug", *FRESHNESS, "rendering__last_modified", "rendering__api_detail")
+API_LIST_FIELDS = ("slug", "published_at", *FRESHNESS, "rendering__api_item")
 
 
 class StandInRequest(HttpRequest):

@@ -10,7 +10,7 @@ from newsroom.core.paging import paginate
 
 from . import renderings
 from .models import Explainer, Topic
-from .renderings import PAGE_PARTS
+from .renderings import PAGE_FIELDS
 
 PREVIEW_SALT = "explainers.preview"
 TOPIC_PAGE_SIZE = 20
@@ -19,7 +19,7 @@ TOPIC_PAGE_SIZE = 20
 def explainer_detail(request, slug):
     """One query for the story row and its stored rendering (``renderings``); the template
     only places its strings."""
-    stories = Explainer.objects.published().select_related("rendering").defer(*PAGE_PARTS)
+    stories = Explainer.objects.published().select_related("rendering").only(*PAGE_FIELDS)
     explainer = get_object_or_404(stories, slug=slug)
     try:
         rendering = renderings.current(explainer)

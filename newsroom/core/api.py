@@ -25,8 +25,48 @@ PAGINATION_PARAMETERS = {"cursor", "page_size"}
 ORDERING_PARAMETER = "ordering"
 
 
+def given_only(filterset_class):
+    """``filterset_class``, validating only the filters the request uses: a form field for every
+    filter cost more than the rest of a list (each choice of public topics, people or sources
+    builds its ``public()`` query). A filter not given filters nothing either way; the schema
+    and the names ``FilterBackend`` accepts still come from every filter (``base_filters``)."""
+
+    def get_form_class(self):
+        given = set(self.data) if self.is_bound else set()
+        fields = {
+            name: filter_.field
+            for name, filter_ in self.filters.items()
+            if given & parameters_of(name, filter_)
+        }
+        return type(f"{type(self).__name__}Form", (self._meta.form,), fields)
+
+    return type(
+        filterset_class.__name__,
+        (filterset_class,),
+        {"get_form_class": get_form_class, "__module__": filterset_class.__module__},
+    )
+
+
+def parameters_of(name, filter_) -> set[str]:
+    """The query parameters of a filter: its name, or its name with each suffix of its widget
+    (``said_after``, ``said_before``)."""
+    suffixes = getattr(filter_.field_class.widget, "suffixes", ())
+    return {name, *(f"{name}_{suffix}" for suffix in suffixes)}
+
+
 class FilterBackend(DjangoFilterBackend):
-    """django-filter, but an unknown parameter is a 400 rather than a silently ignored filter."""
+    """django-filter, but an unknown parameter is a 400 rather than a silently ignored filter,
+    and only the filters a request uses are built (``given_only``)."""
+
+    _given_only: dict = {}
+
+    def get_filterset_class(self, view, queryset=None):
+        filterset_class = super().get_filterset_class(view, queryset)
+        if filterset_class is None:
+            return None
+        if filterset_class not in self._given_only:
+            self._given_only[filterset_class] = given_only(filterset_class)
+        return self._given_only[filterset_class]
 
     def filter_queryset(self, request, queryset, view):
         if getattr(view, "action", None) != "list":
@@ -43,12 +83,8 @@ class FilterBackend(DjangoFilterBackend):
         if getattr(view, "ordering_fields", None):
             allowed.add(ORDERING_PARAMETER)
         if filterset_class is not None:
-            allowed |= set(filterset_class.base_filters)
-            allowed |= {
-                f"{name}_{suffix}"
-                for name, f in filterset_class.base_filters.items()
-                for suffix in getattr(f.field_class.widget, "suffixes", ())
-            }
+            for name, filter_ in filterset_class.base_filters.items():
+                allowed |= parameters_of(name, filter_)
         unknown = sorted(set(request.query_params) - allowed)
         if unknown:
             raise exceptions.ValidationError(
@@ -64,6 +100,8 @@ class FilterBackend(DjangoFilterBackend):
             raise exceptions.ValidationError(
                 {name: ["Give a value, or leave the parameter out."] for name in empty}
             )
+        if not set(request.query_params) - PAGINATION_PARAMETERS - {ORDERING_PARAMETER}:
+            return queryset  # no filter given: none is built (copying them all cost 1.4 ms)
         filterset = self.get_filterset(request, queryset, view)
         if filterset is None:
             return queryset
