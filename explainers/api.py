@@ -55,7 +55,12 @@ class ExplainerViewSet(ReadOnlyViewSet):
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        stored = [self._rendering(story) for story in page]
+        stored = []
+        for story in page:
+            try:
+                stored.append(renderings.current(story))
+            except Explainer.DoesNotExist:  # taken down since the page was read: left out
+                continue
         self.response_last_modified = max((story.updated_at for story in page), default=None)
         links = {
             "next": self.paginator.get_next_link(),

@@ -391,3 +391,21 @@ def test_a_rendering_made_by_other_code_is_rendered_again(client, story):
     Rendering.objects.filter(pk=story.pk).update(renderer="0123456789abcdef")
     page(client, story)
     assert rendering_of(story).render_count == 2
+
+
+def test_a_story_taken_down_while_a_list_is_read_is_left_out_not_a_404(api_client, db):
+    """Between the list's query and the check of each rendering, a story can be taken down:
+    the page leaves it out rather than answering 404 for the whole list."""
+    kept = ExplainerFactory(published=True, slug="kept")
+    gone = ExplainerFactory(published=True, slug="gone")
+    real_refresh = renderings.refresh
+
+    def taken_down_meanwhile(pk, **kwargs):
+        return None if pk == gone.pk else real_refresh(pk, **kwargs)
+
+    from unittest import mock
+
+    with mock.patch.object(renderings, "refresh", taken_down_meanwhile):
+        response = api_client.get(reverse("api:explainer-list"))
+    assert response.status_code == 200
+    assert [item["slug"] for item in response.json()["results"]] == [kept.slug]
