@@ -35,8 +35,16 @@ seed: migrate
 demo-editor: migrate
 	DJANGO_DEBUG=1 $(PY) manage.py create_demo_editor --url http://$(HOST):$(PORT)
 
+# Background tasks (webhook deliveries, purges, re-rendering) run in a worker beside the server,
+# stopped with it. NEWSROOM_TASKS=immediate runs them inside the request instead (no worker).
 run: seed demo-editor
-	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py runserver $(HOST):$(PORT) --noreload
+	@echo "Background tasks: a worker (manage.py db_worker) runs beside the server."
+	@export DJANGO_DEBUG=$${DJANGO_DEBUG:-1}; \
+	if [ "$${NEWSROOM_TASKS:-database}" = database ]; then \
+		$(PY) manage.py db_worker --queue-name '*' --no-reload & worker=$$!; \
+		trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	fi; \
+	$(PY) manage.py runserver $(HOST):$(PORT) --noreload
 
 test: install-dev
 	$(VENV)/bin/ruff check .

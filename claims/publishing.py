@@ -13,7 +13,7 @@ from django.db import transaction
 from django.dispatch import Signal
 from django.utils import timezone
 
-from newsroom.core import audit, pagecache
+from newsroom.core import audit, events, pagecache
 from newsroom.core.models import AuditEntry
 from newsroom.core.versioning import bump_version
 from newsroom.core.workflow import permission, require
@@ -44,6 +44,7 @@ def save_fact(fact: FactBlock, *, by, created: bool | None = None) -> FactBlock:
     fact.save()
     if not created:
         bump_version(fact)
+        events.emit(events.FACT_UPDATED, fact)  # partners hear, if readers can see it
     changed = audit.changes(before, audit.field_values(fact)) if before else {}
     if isinstance(fact, Claim) and (
         created or {"rating", "explanation", "verdict_by"} & set(changed)
@@ -91,6 +92,7 @@ def check_fact(fact: FactBlock, *, by) -> FactBlock:
         checked_on=today, checked_by=by, updated_by=by, updated_at=timezone.now()
     )
     bump_version(fact)
+    events.emit(events.FACT_UPDATED, fact)
     fact.refresh_from_db(fields=["checked_on", "checked_by", "updated_by", "updated_at"])
     audit.record(actor=by, action=AuditEntry.Action.CHECKED, obj=fact)
     return fact
@@ -116,6 +118,7 @@ def add_value(statistic: Statistic, *, value, by, **fields) -> tuple[StatisticVa
     pagecache.changing(statistic)  # its card, fact page and stories, on commit
     new = statistic.record_value(value=value, **fields)
     bump_version(statistic)
+    events.emit(events.VALUE_ADDED, statistic, value=new.pk)
     what = (
         "corrected"
         if new.revision_kind == StatisticValue.Revision.CORRECTION

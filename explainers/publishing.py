@@ -19,7 +19,7 @@ from django.db.models import F, Max, Q
 from django.utils import timezone
 
 from claims.models import Statistic, StatisticValue
-from newsroom.core import audit, pagecache
+from newsroom.core import audit, events, pagecache
 from newsroom.core.models import AuditEntry
 from newsroom.core.versioning import bump_version, expect_version
 from newsroom.core.workflow import require as _require
@@ -331,6 +331,7 @@ def publish(
         )
     expect_version(explainer, seen_version)
     pagecache.changing(explainer.story)  # readers' cached pages go stale on commit
+    was_live = explainer.story.is_live
     if explainer.is_working_copy:
         story = Explainer.objects.select_for_update().get(pk=explainer.draft_of_id)
         if at and at > now and story.is_live:
@@ -364,6 +365,8 @@ def publish(
     story.refresh_from_db()
     record_revision(story, action=Revision.Action.PUBLISHED, by=by)
     scheduled = story.published_at > now
+    if not scheduled:  # a scheduled story is news to partners when it goes live
+        events.emit(events.STORY_UPDATED if was_live else events.STORY_PUBLISHED, story)
     audit.record(
         actor=by,
         action=AuditEntry.Action.SCHEDULED if scheduled else AuditEntry.Action.PUBLISHED,
@@ -381,6 +384,7 @@ def _take_down(explainer: Explainer, *, status: str, action: str, by, seen_versi
     expect_version(explainer, seen_version)
     story = explainer.story
     pagecache.changing(story)  # readers' cached pages go stale on commit
+    _tell_taken_down(story)
     copy = existing_copy(story) if not explainer.is_working_copy else explainer
     _sync_copy(story, into_story=copy is not None and copy.has_changes)
     story.refresh_from_db()
@@ -423,8 +427,24 @@ def delete(explainer: Explainer, *, by) -> None:
     _require(by, "explainers.delete_explainer", "You cannot delete explainers.")
     story = explainer.story
     pagecache.changing(story)  # found now, before the rows that link it go
+    _tell_taken_down(story)
     audit.record(actor=by, action=AuditEntry.Action.DELETED, obj=story)
     story.delete()
+
+
+def _tell_taken_down(story: Explainer) -> None:
+    """Partners who knew the story hear it went: its slug and address, nothing of its text."""
+    if story.is_live:
+        events.emit(events.STORY_UNPUBLISHED, story, slug=story.slug, path=story.get_absolute_url())
+
+
+def _tell_notes_changed(subject, *, kind: str = events.STORY_CORRECTED) -> None:
+    """A public note changed: on a live story, its partners hear; on a fact, the fact's."""
+    if isinstance(subject, Explainer):
+        if subject.is_live:
+            events.emit(kind, subject)
+    elif subject is not None:
+        events.emit(events.FACT_UPDATED, subject)
 
 
 def record_due_transitions(now: datetime.datetime | None = None) -> list[Explainer]:
@@ -457,6 +477,7 @@ def record_due_transitions(now: datetime.datetime | None = None) -> list[Explain
                 obj=story,
                 message=f"Live since {timezone.localtime(story.published_at):%-d %b %Y %H:%M}",
             )
+            events.emit(events.STORY_PUBLISHED, story)
             due.append(story)
     return due
 
@@ -541,6 +562,8 @@ def add_correction(
     note.full_clean()
     note.save()
     Explainer.objects.filter(pk=story.pk).update(updated_at=timezone.now())  # partners re-sync it
+    if not automatic:  # an automatic update note comes with its figure's own events
+        _tell_notes_changed(story)
     audit.record(actor=by, action=AuditEntry.Action.CORRECTED, obj=story, message=note.text[:200])
     return note
 
@@ -560,6 +583,7 @@ def add_fact_note(fact, *, kind: str, text: str, by) -> Correction:
     )
     note.full_clean()
     note.save()
+    _tell_notes_changed(fact)
     audit.record(actor=by, action=AuditEntry.Action.CORRECTED, obj=fact, message=note.text[:200])
     return note
 
@@ -583,6 +607,8 @@ def edit_correction(note: Correction, *, by, **changes) -> Correction:
     Explainer.objects.filter(pk__in={stored.explainer_id, note.explainer_id}).update(
         updated_at=timezone.now()  # partners re-sync it
     )
+    for subject in {stored.subject, note.subject}:
+        _tell_notes_changed(subject)
     audit.record(
         actor=by,
         action=AuditEntry.Action.CORRECTED,
@@ -598,6 +624,7 @@ def delete_correction(note: Correction, *, by) -> None:
     _require(by, "explainers.delete_correction", "You cannot delete public notes.")
     pagecache.changing(note.subject)  # readers' cached pages go stale on commit
     Explainer.objects.filter(pk=note.explainer_id).update(updated_at=timezone.now())
+    _tell_notes_changed(note.subject, kind=events.STORY_UPDATED)
     audit.record(
         actor=by,
         action=AuditEntry.Action.CORRECTED,

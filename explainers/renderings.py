@@ -38,6 +38,7 @@ from django.http import HttpRequest
 from django.template.loader import get_template
 from django.utils import timezone
 from django.utils.safestring import SafeString
+from django_tasks import task
 from rest_framework.renderers import JSONRenderer
 
 from claims.models import FactBlock, Person, Rating, Source, StatisticValue
@@ -181,7 +182,7 @@ def current(story: Explainer) -> Rendering:
 def render_stale(limit: int | None = None, *, every: bool = False) -> int:
     """Render the stories readers see (or will, when scheduled) whose rendering is stale,
     missing or made by other code, newest first (``every``: all of them); how many were
-    rendered. For ``manage.py render_stories`` (and, later, a task queue)."""
+    rendered. For ``manage.py render_stories`` and the task queue (``render_stale_stories``)."""
     waiting = Explainer.objects.live_or_scheduled()
     if not every:
         waiting = waiting.filter(
@@ -289,8 +290,18 @@ def _render_after_commit(ids: list[int]) -> None:
         .order_by("-published_at", "-pk")
         .values_list("pk", flat=True)
     )
-    for pk in live[:limit]:
+    at_once = list(live[: limit + 1])
+    for pk in at_once[:limit]:
         refresh(pk)
+    if len(at_once) > limit:  # the rest on the task queue, not in the editor's request
+        render_stale_stories.enqueue()
+
+
+@task(queue_name="default")
+def render_stale_stories() -> int:
+    """Render every stale story readers see (a fact used by thousands of stories changed);
+    how many. Safe to run twice at once: each story is rendered under its row's lock."""
+    return render_stale()
 
 
 def etag(rendering: Rendering, request, part: str) -> str:

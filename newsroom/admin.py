@@ -157,3 +157,6 @@ class CspReportAdmin(DateSafeChangeListAdmin, admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+from . import webhooks_admin  # noqa: E402, F401 - partners' webhooks, registered there

@@ -9,7 +9,10 @@ from rest_framework.routers import SimpleRouter
 from claims import api as claims_api
 from explainers import api as explainers_api
 
-from . import api  # noqa: F401 - describes partner keys in the schema (a drf-spectacular extension)
+from . import (
+    api,  # noqa: F401 - describes partner keys in the schema (a drf-spectacular extension)
+    webhooks_api,
+)
 
 app_name = "api"
 
@@ -65,6 +68,7 @@ router.register("sources", claims_api.SourceViewSet, basename="source")
 router.register("quotes", claims_api.QuoteViewSet, basename="quote")
 router.register("statistics", claims_api.StatisticViewSet, basename="statistic")
 router.register("claims", claims_api.ClaimViewSet, basename="claim")
+router.register("webhooks", webhooks_api.WebhookEndpointViewSet, basename="webhook")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(api_version="v1"), name="schema"),

@@ -77,3 +77,122 @@ class CspReport(models.Model):
 
     def __str__(self):
         return f"{self.directive}: {self.blocked_uri or 'inline'} on {self.document_uri}"
+
+
+# --- Partner webhooks (newsroom/webhooks.py) ----------------------------------------------------
+
+
+class WebhookEndpoint(Versioned):
+    """Where a partner wants to hear of changes (Standard Webhooks). Its secret is shown once,
+    when the endpoint is added or the secret rotated; the previous secret keeps signing beside
+    the new one until ``previous_secret_until``."""
+
+    key = models.ForeignKey(
+        PartnerKey,
+        on_delete=models.CASCADE,
+        related_name="webhooks",
+        verbose_name="partner key",
+        help_text="Deliveries carry what the partner API shows this key, and stop if it is "
+        "revoked.",
+    )
+    url = models.URLField(
+        "URL", max_length=500, help_text="https:// only, at a public internet address."
+    )
+    events = models.JSONField(default=list, help_text="The events the partner wants")
+    description = models.CharField(max_length=200, blank=True)
+    secret = models.CharField(max_length=100, editable=False)
+    previous_secret = models.CharField(max_length=100, blank=True, editable=False)
+    previous_secret_until = models.DateTimeField(null=True, blank=True, editable=False)
+    is_active = models.BooleanField(
+        "active", default=True, help_text="Disabled endpoints are sent nothing."
+    )
+    disabled_at = models.DateTimeField(null=True, blank=True, editable=False)
+    disabled_reason = models.CharField(max_length=300, blank=True, editable=False)
+    failures_in_a_row = models.PositiveIntegerField(default=0, editable=False)
+    failing_since = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["key__partner", "url"]
+        verbose_name = "webhook endpoint"
+
+    def __str__(self):
+        return f"{self.key.partner or self.key.name}: {self.url}"
+
+
+class WebhookEvent(models.Model):
+    """One thing that happened, with the exact bytes every endpoint is sent. Its id is the
+    ``webhook-id`` of every delivery and retry, so a partner can ignore a repeat."""
+
+    id = models.CharField(max_length=40, primary_key=True, editable=False)
+    type = models.CharField(max_length=40, db_index=True)
+    subject = models.CharField(
+        max_length=100, help_text="What it is about, e.g. explainers.explainer:12"
+    )
+    payload = models.TextField(help_text="The JSON sent, byte for byte")
+    created_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.type} {self.id}"
+
+
+class WebhookDelivery(models.Model):
+    """One event to one endpoint: at most one per pair, however often it is asked for."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting to be sent"
+        SENDING = "sending", "Being sent"
+        DELIVERED = "delivered", "Delivered"
+        FAILED = "failed", "Failed (gave up)"
+        WITHDRAWN = "withdrawn", "Withdrawn (no longer public)"
+        HELD = "held", "Held (endpoint disabled or key revoked)"
+
+    endpoint = models.ForeignKey(
+        WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    event = models.ForeignKey(WebhookEvent, on_delete=models.CASCADE, related_name="deliveries")
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    first_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_status_code = models.PositiveIntegerField("last response", null=True, blank=True)
+    last_latency_ms = models.PositiveIntegerField("last latency (ms)", null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = "webhook delivery"
+        verbose_name_plural = "webhook deliveries"
+        constraints = [
+            models.UniqueConstraint(fields=["endpoint", "event"], name="one_delivery_per_event")
+        ]
+
+    def __str__(self):
+        return f"{self.event.type} to {self.endpoint.url}"
+
+
+class WebhookAttempt(models.Model):
+    """The delivery log: one row per request made (or refused before it was made)."""
+
+    delivery = models.ForeignKey(WebhookDelivery, on_delete=models.CASCADE, related_name="log")
+    number = models.PositiveIntegerField()
+    at = models.DateTimeField()
+    status_code = models.PositiveIntegerField("response", null=True, blank=True)
+    latency_ms = models.PositiveIntegerField("latency (ms)", null=True, blank=True)
+    error = models.CharField(max_length=300, blank=True)
+    response = models.TextField(blank=True, help_text="The start of the answer")
+
+    class Meta:
+        ordering = ["number"]
+
+    def __str__(self):
+        return f"attempt {self.number}"

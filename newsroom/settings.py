@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("NEWSROOM_VAR_DIR", BASE_DIR / "var"))
@@ -32,8 +33,6 @@ DEBUG = env_bool("DJANGO_DEBUG")
 # HSTS and persistent database connections. Each can still be overridden by its own variable.
 PRODUCTION = env_bool("DJANGO_PRODUCTION")
 if PRODUCTION and (SECRET_KEY.startswith("django-insecure") or len(SECRET_KEY) < 50):
-    from django.core.exceptions import ImproperlyConfigured
-
     raise ImproperlyConfigured(
         "DJANGO_PRODUCTION=1 needs DJANGO_SECRET_KEY: 50+ random characters."
     )
@@ -58,6 +57,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "csp",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "newsroom",
     "claims",
     "explainers",
@@ -151,6 +152,25 @@ NEWSROOM_PAGE_CACHE_SECONDS = int(os.environ.get("NEWSROOM_PAGE_CACHE_SECONDS", 
 NEWSROOM_RENDER_AT_ONCE = int(os.environ.get("NEWSROOM_RENDER_AT_ONCE", "20"))
 NEWSROOM_CDN_MAX_AGE = int(os.environ.get("NEWSROOM_CDN_MAX_AGE", "60"))
 
+# Background tasks (README "Background tasks"): django-tasks with its database backend, so tasks
+# are rows in the database, enqueued in the transaction that asks for them and run by
+# `manage.py db_worker` (several workers in production; `make run` starts one beside the server).
+# NEWSROOM_TASKS=immediate runs each task at once in the process that enqueues it, with no worker
+# (development only: a retry that must wait is then refused, see newsroom/webhooks.py).
+NEWSROOM_TASKS = os.environ.get("NEWSROOM_TASKS", "database")
+if NEWSROOM_TASKS not in ("database", "immediate"):
+    raise ImproperlyConfigured("NEWSROOM_TASKS must be 'database' or 'immediate'.")
+TASKS = {
+    "default": {
+        "BACKEND": (
+            "django_tasks_db.DatabaseBackend"
+            if NEWSROOM_TASKS == "database"
+            else "django_tasks.backends.immediate.ImmediateBackend"
+        ),
+        "QUEUES": ["default", "webhooks", "purges"],
+    }
+}
+
 AUTHENTICATION_BACKENDS = [
     # Refuses logins for a username and address with too many failures (django-axes).
     "newsroom.auth.LoginLockoutBackend",
@@ -211,6 +231,38 @@ WHITENOISE_AUTOREFRESH = DEBUG
 
 # Section text is Markdown; fact blocks are placed with [[kind:slug]] tokens.
 NEWSROOM_SITE_NAME = os.environ.get("NEWSROOM_SITE_NAME", "Newsroom")
+# The public site's address, for what is sent with no request to take it from (webhook payloads).
+NEWSROOM_SITE_URL = os.environ.get("NEWSROOM_SITE_URL", "http://127.0.0.1:8000")
+
+# Partners' webhooks (newsroom/webhooks.py, README "Webhooks for partners").
+NEWSROOM_WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("NEWSROOM_WEBHOOK_TIMEOUT_SECONDS", "10"))
+NEWSROOM_WEBHOOK_MAX_RESPONSE_BYTES = int(
+    os.environ.get("NEWSROOM_WEBHOOK_MAX_RESPONSE_BYTES", "65536")
+)
+# Retries: doubling from the first delay up to the longest, with jitter, for at least this long.
+NEWSROOM_WEBHOOK_RETRY_HOURS = max(
+    24.0, float(os.environ.get("NEWSROOM_WEBHOOK_RETRY_HOURS", "24"))
+)
+NEWSROOM_WEBHOOK_FIRST_RETRY_SECONDS = float(
+    os.environ.get("NEWSROOM_WEBHOOK_FIRST_RETRY_SECONDS", "30")
+)
+NEWSROOM_WEBHOOK_MAX_RETRY_SECONDS = float(
+    os.environ.get("NEWSROOM_WEBHOOK_MAX_RETRY_SECONDS", "7200")
+)
+# An endpoint failing this many attempts in a row, over at least this many hours, is disabled.
+NEWSROOM_WEBHOOK_DISABLE_AFTER_FAILURES = int(
+    os.environ.get("NEWSROOM_WEBHOOK_DISABLE_AFTER_FAILURES", "15")
+)
+NEWSROOM_WEBHOOK_DISABLE_AFTER_HOURS = float(
+    os.environ.get("NEWSROOM_WEBHOOK_DISABLE_AFTER_HOURS", "12")
+)
+# After a rotation the previous secret signs too (beside the new one) for this long.
+NEWSROOM_WEBHOOK_SECRET_OVERLAP_HOURS = float(
+    os.environ.get("NEWSROOM_WEBHOOK_SECRET_OVERLAP_HOURS", "24")
+)
+# Loopback endpoints (and plain http to them): for tests and local development only; never in
+# production, where `manage.py check --deploy` refuses it.
+NEWSROOM_WEBHOOK_ALLOW_LOOPBACK = env_bool("NEWSROOM_WEBHOOK_ALLOW_LOOPBACK")
 # How long a signed preview link sent to someone outside the admin keeps working.
 NEWSROOM_PREVIEW_LINK_HOURS = int(os.environ.get("NEWSROOM_PREVIEW_LINK_HOURS", "72"))
 LOGIN_URL = "admin:login"

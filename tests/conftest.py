@@ -151,3 +151,81 @@ def page_cache(settings, _page_cache_off):
     cache.clear()
     yield cache
     cache.clear()
+
+
+# Background tasks (django-tasks' database backend): tests run what is queued, when they say. --
+
+
+@pytest.fixture
+def run_tasks(db):
+    """Run the queued tasks that are due (``run_after`` passed), as ``manage.py db_worker``
+    would, until none is left; the number run. A task that fails fails the test."""
+    from django_tasks_db.models import DBTaskResult
+
+    def run(limit: int = 1000) -> int:
+        for ran in range(limit + 1):
+            result = DBTaskResult.objects.ready().order_by("-priority", "enqueued_at").first()
+            if result is None:
+                return ran
+            if ran == limit:
+                break
+            result.claim("tests")
+            task_result = result.task_result
+            try:
+                value = result.task.call(*task_result.args, **task_result.kwargs)
+            except BaseException as error:
+                result.set_failed(error)
+                raise
+            result.set_successful(value)
+        raise AssertionError(f"Still tasks queued after {limit}: a task that enqueues itself?")
+
+    return run
+
+
+# Webhooks: a partner key with an endpoint at a receiver, and verbs run to their commit -------
+
+
+@pytest.fixture
+def receiver(settings):
+    """A partner's endpoint on loopback (tests/webhook_receiver.py), allowed for the test."""
+    from tests import webhook_receiver
+
+    settings.NEWSROOM_WEBHOOK_ALLOW_LOOPBACK = True
+    settings.NEWSROOM_WEBHOOK_TIMEOUT_SECONDS = 0.5
+    settings.NEWSROOM_SITE_URL = "http://testserver"
+    receiver, server = webhook_receiver.start()
+    yield receiver
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def key(db):
+    from newsroom.models import PartnerKey
+
+    return PartnerKey.objects.create_key(name="hooks", partner="Partner News")
+
+
+@pytest.fixture
+def endpoint(receiver, key):
+    """An endpoint for every event; the receiver verifies with its secret."""
+    from newsroom import webhooks
+    from newsroom.core import events
+    from newsroom.models import WebhookEndpoint
+
+    partner_key, _ = key
+    endpoint = WebhookEndpoint(key=partner_key, url=receiver.url, events=list(events.KINDS))
+    receiver.secret = webhooks.add_endpoint(endpoint, by=None)
+    return endpoint
+
+
+@pytest.fixture
+def committed(django_capture_on_commit_callbacks):
+    """Run a verb and what its transaction's commit sets off (the test's own transaction never
+    commits)."""
+
+    def run(verb, *args, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return verb(*args, **kwargs)
+
+    return run
