@@ -6,4 +6,4 @@ class NewsroomConfig(AppConfig):
     verbose_name = "Newsroom"
 
     def ready(self):
-        from . import webhooks  # noqa: F401 - listens to the verbs' events (core.events)
+        from . import checks, webhooks  # noqa: F401 - deploy checks; listens to the verbs' events

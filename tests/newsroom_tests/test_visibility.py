@@ -552,3 +552,63 @@ def test_the_take_down_check_would_catch_a_cache_that_kept_the_page(
     publishing.unpublish(world.hidden, by=editor)  # its refresh never runs: nothing commits
 
     assert MARKER.encode() in client.get(url).content
+
+
+# --- Webhooks: partners are pushed nothing a reader could not see ----------------------------
+
+
+def touch_everything(world: World) -> None:
+    """Every verb that tells partners of a change, on everything the hidden story shows."""
+    from decimal import Decimal
+
+    from claims import publishing as facts
+    from explainers.models import Correction
+
+    for fact in (world.own_quote, world.own_claim, world.own_statistic, world.shared_statistic):
+        facts.save_fact(fact, by=None)
+    facts.add_value(world.own_statistic, value=Decimal(7), as_of=datetime.date(2025, 1, 2), by=None)
+    facts.add_value(
+        world.shared_statistic, value=Decimal(8), as_of=datetime.date(2025, 1, 3), by=None
+    )
+    publishing.add_fact_note(
+        world.own_quote, kind=Correction.Kind.CLARIFICATION, text="A note.", by=None
+    )
+    publishing.add_correction(world.hidden, kind=Correction.Kind.CORRECTION, text="Fixed.", by=None)
+
+
+@pytest.mark.parametrize("state", HIDDEN_STATES.values(), ids=HIDDEN_STATES.keys())
+def test_webhooks_never_carry_an_unpublished_story(state, receiver, endpoint, committed, run_tasks):
+    from newsroom.models import WebhookEvent
+
+    world = build_world(state)
+    committed(touch_everything, world)
+    run_tasks()
+    payloads = list(WebhookEvent.objects.values_list("type", "payload"))
+    assert payloads, "the published story's shared figure changed: partners hear of that"
+    assert [kind for kind, payload in payloads if MARKER in payload] == []
+    assert [r for r in receiver.received if MARKER.encode() in r.body] == []
+    # (a working copy's note lands on its live original, which partners may hear of)
+    assert {kind for kind, _ in payloads} <= {
+        "story.updated",
+        "story.corrected",
+        "fact.updated",
+        "statistic.value_added",
+    }
+
+
+def test_the_webhook_matrix_would_catch_a_leak(receiver, endpoint, committed, run_tasks):
+    """Published, the hidden story's facts and text reach partners through the same verbs."""
+    from newsroom.models import WebhookEvent
+
+    world = build_world(HIDDEN_STATES["draft"])
+    world.hidden.status = Explainer.Status.PUBLISHED
+    world.hidden.published_at = timezone.now() - datetime.timedelta(minutes=1)
+    world.hidden.save()
+    committed(touch_everything, world)
+    run_tasks()
+    leaked = {
+        kind
+        for kind, payload in WebhookEvent.objects.values_list("type", "payload")
+        if MARKER in payload
+    }
+    assert leaked == {"story.updated", "story.corrected", "fact.updated", "statistic.value_added"}

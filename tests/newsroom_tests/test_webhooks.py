@@ -558,3 +558,109 @@ def test_a_fact_edit_costs_the_editor_no_delivery_work(
 
     assert DBTaskResult.objects.count() == 1
     assert Quote.objects.get().text == "Changed."
+
+
+def test_a_delivery_left_sending_by_a_stopped_worker_is_sent_by_the_cron_command(
+    receiver, endpoint, committed, run_tasks
+):
+    from django.core.management import call_command
+    from django_tasks_db.models import DBTaskResult
+
+    story = publish_one(committed)
+    DBTaskResult.objects.all().delete()  # the queued fan-out, run here by hand:
+    webhooks.fan_out.call(events.STORY_PUBLISHED, "explainers.explainer", str(story.pk), {})
+    [delivery] = deliveries()
+    DBTaskResult.objects.all().delete()  # the worker died with the delivery's task…
+    WebhookDelivery.objects.update(status=Status.SENDING, last_attempt_at=timezone.now())
+    call_command("send_webhooks")
+    assert run_tasks() == 0  # …but it may still be sending: not yet
+    with later(minutes=5):
+        call_command("send_webhooks")
+        run_tasks()
+    delivery.refresh_from_db()
+    assert delivery.status == Status.DELIVERED and len(receiver.received) == 1
+
+
+def test_immediate_tasks_send_at_once_and_leave_retries_to_cron(
+    receiver, endpoint, committed, settings
+):
+    """NEWSROOM_TASKS=immediate (development without a worker): sent in the request; a retry,
+    which needs a wait, is left for `manage.py send_webhooks`."""
+    settings.TASKS = {  # django-tasks drops its backends when the setting changes
+        "default": {
+            "BACKEND": "django_tasks.backends.immediate.ImmediateBackend",
+            "QUEUES": ["default", "webhooks", "purges"],
+        }
+    }
+    receiver.script = [(500, 0, b"")]
+    publish_one(committed)
+    [delivery] = deliveries()
+    assert delivery.status == Status.PENDING and delivery.attempts == 1
+    with later(minutes=5):
+        assert webhooks.send_due() == 1
+    delivery.refresh_from_db()
+    assert delivery.status == Status.DELIVERED and len(receiver.received) == 2
+
+
+# --- The documented receiver works ----------------------------------------------------------
+
+
+def documented_receiver(path) -> str:
+    text = (settings_module_dir() / path).read_text(encoding="utf-8")
+    start = text.index("<!-- webhook-receiver-example -->")
+    block = text[start : text.index("<!-- /webhook-receiver-example -->")]
+    return block.split("```python\n", 1)[1].split("```", 1)[0]
+
+
+def settings_module_dir():
+    from django.conf import settings as django_settings
+
+    return django_settings.BASE_DIR
+
+
+def test_the_documented_receiver_runs_and_verifies_a_real_delivery(
+    receiver, endpoint, committed, run_tasks, settings, tmp_path
+):
+    """README and the API docs show one receiver; run it and send it a real delivery."""
+    import subprocess
+    import sys
+    import time
+
+    code = documented_receiver("README.md")
+    assert code == documented_receiver("newsroom/api_description.md")
+    script = tmp_path / "receiver.py"
+    script.write_text(code)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen(
+        [sys.executable, str(script)],
+        env={"WEBHOOK_SECRET": receiver.secret, "PORT": str(port), "PATH": "/usr/bin:/bin"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        WebhookEndpoint.objects.filter(pk=endpoint.pk).update(url=f"http://127.0.0.1:{port}/")
+        story = publish_one(committed)
+        run_tasks()
+        [delivery] = deliveries()
+        assert (delivery.status, delivery.last_status_code) == (Status.DELIVERED, 204)
+
+        endpoint.refresh_from_db()
+        endpoint.secret = webhooks.new_secret()  # not the partner's: must be refused
+        endpoint.save()
+        WebhookDelivery.objects.update(status=Status.PENDING, next_attempt_at=timezone.now())
+        webhooks.deliver.call(delivery.pk)
+        delivery.refresh_from_db()
+        assert delivery.last_status_code == 401
+    finally:
+        process.terminate()
+        out, err = process.communicate(timeout=10)
+    assert out.splitlines() == [f"story.published {story.slug}"], err
