@@ -664,3 +664,18 @@ def test_the_documented_receiver_runs_and_verifies_a_real_delivery(
         process.terminate()
         out, err = process.communicate(timeout=10)
     assert out.splitlines() == [f"story.published {story.slug}"], err
+
+
+def test_the_admin_home_names_disabled_endpoints_to_those_who_manage_them(
+    client, role_editor, writer, endpoint
+):
+    client.force_login(role_editor)
+    assert b"stopped after repeated failures" not in client.get("/admin/").content
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(
+        is_active=False, disabled_reason="Disabled after 15 failed attempts in a row."
+    )
+    page = client.get("/admin/").content.decode()
+    assert "Webhooks to 1 partner endpoint stopped after repeated failures" in page
+    assert "Disabled after 15 failed attempts in a row." in page
+    client.force_login(writer)
+    assert b"stopped after repeated failures" not in client.get("/admin/").content
