@@ -582,17 +582,20 @@ def test_webhooks_never_carry_an_unpublished_story(state, receiver, endpoint, co
 
     world = build_world(state)
     committed(touch_everything, world)
+    committed(publishing.archive, world.hidden, by=None)  # partners never knew it: not news
     run_tasks()
     payloads = list(WebhookEvent.objects.values_list("type", "payload"))
     assert payloads, "the published story's shared figure changed: partners hear of that"
     assert [kind for kind, payload in payloads if MARKER in payload] == []
+    assert [kind for kind, payload in payloads if f'"{world.hidden.slug}"' in payload] == []
     assert [r for r in receiver.received if MARKER.encode() in r.body] == []
-    # (a working copy's note lands on its live original, which partners may hear of)
+    # (a working copy's note and take-down land on its live original, which partners know)
     assert {kind for kind, _ in payloads} <= {
         "story.updated",
         "story.corrected",
         "fact.updated",
         "statistic.value_added",
+        "story.unpublished",
     }
 
 

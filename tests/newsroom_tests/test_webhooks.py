@@ -202,6 +202,19 @@ def test_a_delivery_whose_story_was_taken_down_meanwhile_is_withdrawn_not_sent(
     assert receiver.received == []
 
 
+def test_a_story_taken_down_before_the_worker_ran_is_never_sent(
+    receiver, endpoint, committed, run_tasks
+):
+    """The fan-out reads what is public when it runs, not when the verb ran."""
+    story = ExplainerFactory(title="Live for a moment BRIEF-TEXT")
+    add_section(story, "BRIEF-TEXT.", heading="What?")
+    committed(publishing.publish, story, by=None)
+    committed(publishing.unpublish, story, by=None)
+    run_tasks()
+    assert [r.payload["type"] for r in receiver.received] == ["story.unpublished"]
+    assert all(b"BRIEF-TEXT" not in r.body for r in receiver.received)
+
+
 def test_a_revoked_key_is_sent_nothing(receiver, endpoint, committed, run_tasks):
     PartnerKey.objects.filter(pk=endpoint.key.pk).update(revoked=True)
     story = ExplainerFactory()
