@@ -11,11 +11,12 @@ from django.utils.html import format_html
 
 from . import webhooks
 from .core import events, outbound
+from .core.versioning import VersionedForm
 from .core.workflow import WorkflowAdmin
 from .models import PartnerKey, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 
-class WebhookEndpointForm(forms.ModelForm):
+class WebhookEndpointForm(VersionedForm):
     events = forms.MultipleChoiceField(
         choices=list(events.KINDS.items()),
         widget=forms.CheckboxSelectMultiple,
@@ -93,7 +94,8 @@ class WebhookEndpointAdmin(WorkflowAdmin, admin.ModelAdmin):
                 },
             )
         ]
-        if obj is not None:
+        if obj is not None:  # the version it was opened at: a colleague's change refuses it
+            fieldsets[0][1]["fields"].append("base_version")
             fieldsets.append(("State", {"fields": self.readonly_fields}))
         return fieldsets
 
@@ -167,8 +169,8 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
     """The delivery log: read-only, with "Send again"."""
 
     list_display = [
-        "created_at", "event_type", "endpoint", "status", "attempts", "last_status_code",
-        "last_latency_ms", "next_attempt_at", "last_error",
+        "created_at", "event_type", "status", "attempts", "last_status_code", "last_latency_ms",
+        "next_attempt_at", "partner", "last_error",
     ]  # fmt: skip
     list_filter = ["status", "event__type", "endpoint"]
     list_select_related = ["event", "endpoint__key"]
@@ -192,6 +194,10 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
     @admin.display(description="Event")
     def event_type(self, obj):
         return obj.event.type
+
+    @admin.display(description="Partner", ordering="endpoint__key__partner")
+    def partner(self, obj):
+        return obj.endpoint.key.partner or obj.endpoint.key.name
 
     @admin.display(description="webhook-id")
     def event_id_shown(self, obj):

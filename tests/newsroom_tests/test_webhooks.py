@@ -692,3 +692,18 @@ def test_the_admin_home_names_disabled_endpoints_to_those_who_manage_them(
     assert "Disabled after 15 failed attempts in a row." in page
     client.force_login(writer)
     assert b"stopped after repeated failures" not in client.get("/admin/").content
+
+
+def test_an_endpoint_form_opened_before_a_rotation_is_refused_with_its_text_kept(
+    client, role_editor, second_editor, endpoint
+):
+    from tests.factories import admin_form_data
+
+    client.force_login(second_editor)
+    change = f"/admin/newsroom/webhookendpoint/{endpoint.pk}/change/"
+    data = admin_form_data(client.get(change), description="Typed before the rotation")
+    webhooks.rotate_secret(endpoint, by=role_editor)
+    response = client.post(change, data)
+    assert response.status_code == 200  # the form again, not a redirect
+    assert "Typed before the rotation" in response.content.decode()
+    assert WebhookEndpoint.objects.get().description == ""
