@@ -11,7 +11,7 @@ DEV_STAMP := $(VENV)/.installed-dev
 
 AXE := var/node/node_modules/axe-core/axe.min.js
 
-.PHONY: run test browser-test race-test install install-dev migrate seed demo-editor check serve deploy-check clean
+.PHONY: run test browser-test race-test replica-test install install-dev migrate seed demo-editor check serve deploy-check clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -68,6 +68,11 @@ browser-test: install-dev $(AXE)
 # only: run with DATABASE_URL set. NEWSROOM_RACE_PAIRS races a model (200 by default).
 race-test: install-dev
 	$(PY) -m pytest -m concurrency tests/concurrency $(PYTEST_ARGS)
+
+# Read replicas against a real PostgreSQL primary and streaming standby that the test starts
+# itself (initdb, pg_basebackup) on free ports: PostgreSQL's server binaries must be installed.
+replica-test: install-dev
+	$(PY) -m pytest -m replica tests/newsroom_tests/test_replicas.py $(PYTEST_ARGS)
 
 check: install
 	$(PY) manage.py check

@@ -76,6 +76,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "newsroom.middleware.ContentSecurityPolicyMiddleware",
     "newsroom.middleware.DatabaseUnavailableMiddleware",
+    # After DatabaseUnavailableMiddleware: a replica failing mid-request is retried on the primary.
+    "newsroom.core.replicas.ReplicaMiddleware",
     # Last, as django-axes asks: turns a locked-out admin login into its lockout response.
     "axes.middleware.AxesMiddleware",
 ]
@@ -125,6 +127,44 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # No JIT compilation: built for long analytic queries, it spent 0.7 s compiling a search
     # whose plan PostgreSQL merely estimated as costly (the search itself then took 30 ms).
     DATABASES["default"]["OPTIONS"].setdefault("options", "-c jit=off")
+
+# Read replicas (README "Read replicas"): DATABASE_REPLICA_URLS, comma-separated, adds streaming
+# replicas of the primary as `replica1`, `replica2`…, with the primary's options. The router
+# (newsroom/core/replicas.py) sends the reads of public pages and of the partner API to a healthy
+# one; writes, the admin, editors, previews, commands and migrations use `default`. With no
+# replica set, everything reads and writes `default` exactly as before.
+NEWSROOM_REPLICA_DATABASES = []
+for _number, _url in enumerate(env_list("DATABASE_REPLICA_URLS"), start=1):
+    _replica = dj_database_url.parse(
+        _url,
+        conn_max_age=DATABASES["default"]["CONN_MAX_AGE"],
+        conn_health_checks=True,
+        test_options={"MIRROR": "default"},  # tests read the primary's test database
+    )
+    _replica["OPTIONS"] = {**DATABASES["default"].get("OPTIONS", {}), **_replica.get("OPTIONS", {})}
+    if _replica["ENGINE"] == "django.db.backends.postgresql":
+        # A replica that does not answer is skipped, not waited for (README "Read replicas").
+        _replica["OPTIONS"].setdefault("connect_timeout", 2)
+    DATABASES[f"replica{_number}"] = _replica
+    NEWSROOM_REPLICA_DATABASES.append(f"replica{_number}")
+DATABASE_ROUTERS = ["newsroom.core.replicas.ReplicaRouter"]
+# A replica further behind the primary than this is skipped until it catches up.
+NEWSROOM_REPLICA_MAX_LAG_SECONDS = float(os.environ.get("NEWSROOM_REPLICA_MAX_LAG_SECONDS", "5"))
+# How long a process keeps a replica's health before asking it again.
+NEWSROOM_REPLICA_CHECK_SECONDS = float(os.environ.get("NEWSROOM_REPLICA_CHECK_SECONDS", "2"))
+# After a write, that browser reads the primary for this long (read your writes).
+NEWSROOM_REPLICA_STICKY_SECONDS = int(
+    os.environ.get(
+        "NEWSROOM_REPLICA_STICKY_SECONDS", str(int(10 * NEWSROOM_REPLICA_MAX_LAG_SECONDS))
+    )
+)
+# Rows always read from the primary: a partner key read late (revoked a moment ago) would be
+# cached for minutes (newsroom/api_auth.py).
+NEWSROOM_REPLICA_PRIMARY_MODELS = ["newsroom.PartnerKey"]
+# Paths read from the primary even without a session cookie: the admin (its login page) and
+# previews (a shared preview link shows a draft the moment it is saved).
+NEWSROOM_REPLICA_PRIMARY_PATHS = ["/admin/", "/preview/"]
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
