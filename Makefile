@@ -11,7 +11,7 @@ DEV_STAMP := $(VENV)/.installed-dev
 
 AXE := var/node/node_modules/axe-core/axe.min.js
 
-.PHONY: run test browser-test race-test replica-test install install-dev migrate seed demo-editor check serve deploy-check clean
+.PHONY: run test browser-test race-test replica-test varnish-test install install-dev migrate seed demo-editor check serve deploy-check clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -73,6 +73,11 @@ race-test: install-dev
 # itself (initdb, pg_basebackup) on free ports: PostgreSQL's server binaries must be installed.
 replica-test: install-dev
 	$(PY) -m pytest -m replica tests/newsroom_tests/test_replicas.py $(PYTEST_ARGS)
+
+# Varnish with the xkey vmod in front of a live server, purged by surrogate keys: Debian's varnish
+# and varnish-modules must be installed (the test skips without varnishd).
+varnish-test: install-dev
+	$(PY) -m pytest -m varnish tests/newsroom_tests/test_varnish.py $(PYTEST_ARGS)
 
 check: install
 	$(PY) manage.py check

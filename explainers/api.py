@@ -8,9 +8,11 @@ from django.db.models import Max
 from django.http import Http404, HttpResponse
 from drf_spectacular.utils import extend_schema, extend_schema_view
 
+from newsroom.core import pagecache
 from newsroom.core.api import ERROR_RESPONSES, ReadOnlyViewSet, documented
 
 from . import filters, renderings, serializers
+from .caching import story_tag
 from .models import Explainer, ExplainerQuerySet, Topic
 
 SLUG = "[-a-zA-Z0-9_]+"
@@ -32,6 +34,7 @@ class ExplainerViewSet(ReadOnlyViewSet):
     lookup_value_regex = SLUG
     ordering = ("-published_at",)
     ordering_fields = ["published_at", "updated_at"]
+    surrogate_route = pagecache.LISTS
 
     def get_queryset(self):
         """The story rows with their stored renderings (``renderings``): one query for a
@@ -51,6 +54,8 @@ class ExplainerViewSet(ReadOnlyViewSet):
         rendering = self._rendering(story)
         self.response_last_modified = rendering.last_modified  # as ?updated_since= asks
         self.response_etag = renderings.etag(rendering, request, "detail")
+        self.surrogate_route = story_tag(story.slug)
+        self.shown_keys = rendering.keys.split()  # the story and everything it shows
         return self._json(renderings.for_origin(rendering.api_detail, request))
 
     def list(self, request, *args, **kwargs):
@@ -62,6 +67,7 @@ class ExplainerViewSet(ReadOnlyViewSet):
             except Explainer.DoesNotExist:  # taken down since the page was read: left out
                 continue
         self.response_last_modified = max((story.updated_at for story in page), default=None)
+        self.shown_keys = [pagecache.object_key(story) for story in page]
         links = {
             "next": self.paginator.get_next_link(),
             "previous": self.paginator.get_previous_link(),
@@ -95,6 +101,7 @@ class TopicViewSet(ReadOnlyViewSet):
     lookup_value_regex = SLUG
     ordering = ("name",)
     ordering_fields = ["name"]
+    surrogate_route = pagecache.LISTS
 
     def get_queryset(self):
         return (

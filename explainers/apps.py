@@ -6,10 +6,12 @@ class ExplainersConfig(AppConfig):
     verbose_name = "Stories"
 
     def ready(self):
+        from django.db.models.signals import post_migrate, pre_migrate
+
         from claims.publishing import value_added
         from newsroom.core import pagecache, usage
 
-        from . import caching, publishing, renderings
+        from . import caching, public_from, publishing, renderings
         from .usage import StoryUsage
 
         # The facts app asks where its blocks are used; the stories answer.
@@ -21,3 +23,6 @@ class ExplainersConfig(AppConfig):
         pagecache.register_stale_marker(renderings.mark_stale)
         # A new figure means an update note on every published story showing it live.
         value_added.connect(publishing.note_new_value, dispatch_uid="explainers.note_new_value")
+        # The database keeps each fact block's public_from: its triggers, around migrations.
+        pre_migrate.connect(public_from.before_migrations, sender=self, dispatch_uid=__name__)
+        post_migrate.connect(public_from.after_migrations, sender=self, dispatch_uid=__name__)

@@ -1,5 +1,6 @@
-"""What the page cache knows of stories: the tags of their pages, which stories show a changed
-object, and when a scheduled story will appear by itself. Registered with the core page cache
+"""What the page cache knows of stories: the tags of their pages, the names a change to a
+story, topic, author or media item touches, the objects a story's page shows (its surrogate
+keys), and when a scheduled story will appear by itself. Registered with the core page cache
 when the app starts (``ExplainersConfig.ready``)."""
 
 from dataclasses import dataclass
@@ -10,7 +11,6 @@ from django.db.models import Min
 from django.utils import timezone
 
 from claims.caching import fact_tag
-from claims.models import FactBlock, Person, Rating, Source, StatisticValue
 from newsroom.core import pagecache
 
 from .models import Author, Explainer, Media, SectionBlock, Topic
@@ -28,34 +28,32 @@ def story_page_tags(request, slug, **kwargs) -> list[str]:
     return [story_tag(slug)]
 
 
-# --- Which story pages show something ---------------------------------------------------------
+# --- Which names a change touches ----------------------------------------------------------------
 
 
 def story_pages_showing(obj) -> set[str]:
-    """For a story readers see (or will, when scheduled): its page, the lists and fact pages
-    it appears on. For anything a story shows: the pages of the stories readers see with it.
-    Drafts and working copies are on no public page, so changing them refreshes nothing."""
+    """For a story readers see (or will, when scheduled): its own key and pages, the lists it
+    is on and the pages of the facts it shows (they list the stories using them). For a topic,
+    author or media item a story readers see shows: its own key, on every page showing it, and
+    the lists (teasers, the topic pages). Fact blocks, people, sources and values are the facts
+    app's to name (``claims/caching.py``): a story's page carries their keys, so they are never
+    enumerated here. Drafts and working copies are on no public page: changing them, or what
+    only they show, touches nothing."""
     if isinstance(obj, Explainer):
         return _story_pages(obj)
+    if not isinstance(obj, Topic | Author | Media) or obj.pk is None:
+        return set()
+    stories = Explainer.objects.live_or_scheduled()
     if isinstance(obj, Topic):
-        stories = Explainer.objects.live_or_scheduled().filter(topics=obj)
-        return {
-            pagecache.LISTS,
-            *(story_tag(slug) for slug in stories.values_list("slug", flat=True)),
-        }
-    if isinstance(obj, Author):  # a byline, on the story's page and its teasers in lists
-        stories = Explainer.objects.live_or_scheduled().filter(authors=obj)
-        slugs = set(stories.values_list("slug", flat=True))
-        return {pagecache.LISTS, *(story_tag(slug) for slug in slugs)} if slugs else set()
-    if isinstance(obj, Media | FactBlock | Person | Source | Rating | StatisticValue):
-        rows = SectionBlock.objects.showing(obj).live_or_scheduled()
-        slugs = set(rows.values_list("section__explainer__slug", flat=True))
-        if isinstance(obj, Media):  # a lead image is on the home and topic pages too
-            heroes = Explainer.objects.live_or_scheduled().filter(hero=obj)
-            slugs.update(heroes.values_list("slug", flat=True))
-            return {pagecache.LISTS, *(story_tag(slug) for slug in slugs)} if slugs else set()
-        return {story_tag(slug) for slug in slugs}
-    return set()
+        shown = stories.filter(topics=obj).exists()
+    elif isinstance(obj, Author):  # a byline, on the story's page and its teasers in lists
+        shown = stories.filter(authors=obj).exists()
+    else:  # a lead image is on the home and topic pages too
+        shown = (
+            SectionBlock.objects.showing(obj).live_or_scheduled().exists()
+            or stories.filter(hero=obj).exists()
+        )
+    return {pagecache.LISTS, pagecache.object_key(obj)} if shown else set()
 
 
 def story_pages_showing_with_nav(obj) -> set[str]:
@@ -77,7 +75,13 @@ def _story_pages(story: Explainer) -> set[str]:
     slug = stored.values_list("slug", flat=True).first()
     if slug is None:  # not (or no longer) for readers
         return set()
-    tags = {pagecache.LISTS, pagecache.FACTS, story_tag(slug), story_tag(story.slug)}
+    tags = {
+        pagecache.LISTS,
+        pagecache.FACTS,
+        pagecache.object_key(story),
+        story_tag(slug),
+        story_tag(story.slug),
+    }
     blocks = SectionBlock.objects.filter(section__explainer=story.pk).values_list(
         "quote__slug", "statistic__slug", "claim__slug"
     )
@@ -86,6 +90,45 @@ def _story_pages(story: Explainer) -> set[str]:
             if fact_slug:
                 tags.add(fact_tag(kind, fact_slug))
     return tags
+
+
+# --- What a story's page shows: its surrogate keys --------------------------------------------
+
+
+def story_keys(story: Explainer) -> list[str]:
+    """The keys of everything a story's page and API detail show, the story's own first: its
+    topics, authors and lead image, and each block it places with the people, sources and
+    rating on its card. Read from the objects ``for_public_detail`` loaded (no query), when the
+    story is rendered; at most ``pagecache.MAX_OBJECT_KEYS`` (``pagecache.bounded``)."""
+    key = pagecache.object_key
+    keys = [key(story)]
+    keys.extend(key(topic) for topic in story.topics.all())
+    keys.extend(key(author) for author in story.authors.all())
+    if story.hero_id:
+        keys.append(key(story.hero))
+    for block in story.placed_blocks():
+        keys.extend(key(shown) for shown in _shown_by(block) if shown is not None)
+    return pagecache.bounded(keys)
+
+
+def _shown_by(block: SectionBlock) -> list:
+    if block.quote_id:
+        quote = block.quote
+        return [quote, quote.speaker, quote.source]
+    if block.statistic_id:
+        statistic = block.statistic
+        return [statistic, statistic.source, *(value.source for value in statistic.values.all())]
+    if block.claim_id:
+        claim = block.claim
+        return [
+            claim,
+            claim.claimant,
+            claim.rating,
+            claim.made_in,
+            claim.verdict_source,
+            *claim.sources.all(),
+        ]
+    return [block.media]
 
 
 # --- Stories scheduled for later appear by themselves ------------------------------------------

@@ -924,6 +924,10 @@ class Rendering(models.Model):
     article = models.TextField(blank=True)
     api_detail = models.TextField(blank=True)
     api_item = models.TextField(blank=True)
+    keys = models.TextField(
+        blank=True,
+        help_text="Its surrogate keys: the story and everything it shows (explainers/caching.py)",
+    )
 
     def __str__(self):
         return f"Rendering of story {self.explainer_id}"

@@ -60,9 +60,12 @@ FRESHNESS = (
 PAGE_FIELDS = (
     *("slug", "title", "seo_title", "seo_description", "standfirst"),
     *FRESHNESS,
-    *("rendering__head", "rendering__article"),
+    *("rendering__head", "rendering__article", "rendering__keys"),
 )
-API_DETAIL_FIELDS = ("slug", *FRESHNESS, "rendering__last_modified", "rendering__api_detail")
+API_DETAIL_FIELDS = (
+    *("slug", *FRESHNESS),
+    *("rendering__last_modified", "rendering__api_detail", "rendering__keys"),
+)
 API_LIST_FIELDS = ("slug", "published_at", *FRESHNESS, "rendering__api_item")
 
 
@@ -129,6 +132,7 @@ def _json(data) -> str:
 
 
 def _render(story: Explainer) -> dict:
+    from .caching import story_keys
     from .serializers import ExplainerDetailSerializer, ExplainerSerializer
 
     request = StandInRequest()
@@ -139,6 +143,8 @@ def _render(story: Explainer) -> dict:
         "api_item": _json(ExplainerSerializer(story, context=context).data),
         "last_modified": story.last_changed,
         "story_updated_at": story.updated_at,
+        # What the page and the API detail show, for the shared cache in front to purge by.
+        "keys": " ".join(story_keys(story)),
     }
 
 
@@ -270,12 +276,13 @@ def _upsert_stale(stories) -> None:
     subquery, params = shown.query.get_compiler(connection=connection).as_sql()
     table = connection.ops.quote_name(Rendering._meta.db_table)
     columns = (
-        "explainer_id, stale, version, render_count, renderer, head, article, api_detail, api_item"
+        "explainer_id, stale, version, render_count, renderer, head, article, api_detail, "
+        "api_item, keys"
     )
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} ({columns}) "
-            f"SELECT shown.shown_id, TRUE, '', 0, '', '', '', '', '' FROM ({subquery}) shown "
+            f"SELECT shown.shown_id, TRUE, '', 0, '', '', '', '', '', '' FROM ({subquery}) shown "
             "WHERE TRUE ORDER BY shown.shown_id "
             "ON CONFLICT (explainer_id) DO UPDATE SET stale = TRUE",
             params,

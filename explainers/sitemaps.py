@@ -1,10 +1,11 @@
 """Sitemaps of the public site: the home page, published explainers and their topics."""
 
-from django.contrib.sitemaps import Sitemap
-from django.db.models import Max, Q
+from django.db.models import Max, OuterRef, Q, Subquery
 from django.urls import reverse
 
-from .models import Explainer, ExplainerQuerySet, Topic
+from newsroom.core.sitemaps import Sitemap
+
+from .models import Correction, Explainer, ExplainerQuerySet, Topic
 
 
 class HomeSitemap(Sitemap):
@@ -23,14 +24,24 @@ class ExplainerSitemap(Sitemap):
     priority = 0.8
 
     def items(self):
+        # Only what an entry shows, its link and when readers' version last changed
+        # (``Explainer.modified_at``), with its newest public note asked for the page's rows.
+        newest_note = (
+            Correction.objects.filter(explainer=OuterRef("pk"))
+            .order_by()
+            .values("explainer")
+            .annotate(newest=Max("published_at"))
+            .values("newest")
+        )
         return (
             Explainer.objects.published()
-            .prefetch_related("corrections")
+            .only("slug", "published_at", "revised_at")
+            .annotate(newest_note=Subquery(newest_note))
             .order_by("-published_at", "pk")
         )
 
     def lastmod(self, item):
-        return item.modified_at
+        return max(d for d in (item.published_at, item.revised_at, item.newest_note) if d)
 
 
 class TopicSitemap(Sitemap):
@@ -42,6 +53,7 @@ class TopicSitemap(Sitemap):
         return (
             Topic.objects.annotate(latest=Max("explainers__published_at", filter=Q(published)))
             .filter(latest__isnull=False)
+            .only("slug")
             .order_by("slug")
         )
 

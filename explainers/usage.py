@@ -5,6 +5,7 @@ app starts (``ExplainersConfig.ready``); the stories app's own admin uses it too
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Subquery, Window
 from django.db.models.functions import Coalesce, DenseRank
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 
@@ -65,6 +66,14 @@ class PublicStories(usage.Stories):
 
 class StoryUsage(usage.UsageIndex):
     def public_filter(self, model) -> Q:
+        """From the time each block stores (``public_from``): the database keeps it as the
+        earliest publication time of the stories placing the block that are published or
+        scheduled (``public_from.py``), so this is ``live_public_filter`` without reading a
+        usage row."""
+        return Q(public_from__lte=timezone.now())
+
+    def live_public_filter(self, model) -> Q:
+        """The rule itself, read from the usage rows: what ``public_filter`` stores."""
         rows = SectionBlock.objects.published().filter(**{_field(model): OuterRef("pk")})
         return Q(Exists(rows))
 

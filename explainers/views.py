@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.safestring import SafeString
 from django.views.decorators.cache import never_cache
 
+from newsroom.core.pagecache import object_key
 from newsroom.core.paging import paginate
 
 from . import renderings
@@ -25,7 +26,7 @@ def explainer_detail(request, slug):
         rendering = renderings.current(explainer)
     except Explainer.DoesNotExist:
         raise Http404("No such story.") from None
-    return render(
+    response = render(
         request,
         "explainers/explainer_detail.html",
         {
@@ -34,6 +35,8 @@ def explainer_detail(request, slug):
             "article": SafeString(rendering.article),
         },
     )
+    response.surrogate_keys = rendering.keys.split()  # stored with it: the page cache's keys
+    return response
 
 
 def topic_detail(request, slug):
@@ -47,7 +50,9 @@ def topic_detail(request, slug):
         count=topic.public_explainer_count,
         allow_empty=False,
     )
-    return render(request, "explainers/topic_detail.html", {"topic": topic, "page": page})
+    response = render(request, "explainers/topic_detail.html", {"topic": topic, "page": page})
+    response.surrogate_keys = [object_key(topic), *(object_key(story) for story in page)]
+    return response
 
 
 def render_preview(request, explainer, *, shared: bool, from_form: bool = False):

@@ -191,6 +191,14 @@ NEWSROOM_PAGE_CACHE_SECONDS = int(os.environ.get("NEWSROOM_PAGE_CACHE_SECONDS", 
 # (explainers/renderings.py).
 NEWSROOM_RENDER_AT_ONCE = int(os.environ.get("NEWSROOM_RENDER_AT_ONCE", "20"))
 NEWSROOM_CDN_MAX_AGE = int(os.environ.get("NEWSROOM_CDN_MAX_AGE", "60"))
+# A shared HTTP cache in front (README "A shared HTTP cache in front (Varnish)"): the Varnish
+# servers that changes purge by surrogate key, comma-separated (http://10.0.0.7:6081,…); empty,
+# none is in front and nothing is purged. With them, Varnish may keep a page NEWSROOM_VARNISH_TTL
+# seconds (Surrogate-Control; without them, no longer than NEWSROOM_CDN_MAX_AGE); a purge gets
+# NEWSROOM_VARNISH_TIMEOUT_SECONDS for each server's answer before it is retried.
+NEWSROOM_VARNISH_URLS = env_list("NEWSROOM_VARNISH_URLS")
+NEWSROOM_VARNISH_TTL = int(os.environ.get("NEWSROOM_VARNISH_TTL", "86400"))
+NEWSROOM_VARNISH_TIMEOUT_SECONDS = float(os.environ.get("NEWSROOM_VARNISH_TIMEOUT_SECONDS", "2"))
 
 # Background tasks (README "Background tasks"): django-tasks with its database backend, so tasks
 # are rows in the database, enqueued in the transaction that asks for them and run by

@@ -1,13 +1,10 @@
 from django.conf import settings
 from django.contrib import admin
-from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
-from claims.sitemaps import ClaimSitemap, QuoteSitemap, StatisticSitemap
 from explainers.feeds import LatestExplainersFeed, TopicFeed
-from explainers.sitemaps import ExplainerSitemap, HomeSitemap, TopicSitemap
 
-from . import csp_reports, views
+from . import csp_reports, sitemaps, views
 from .core import desk
 from .core.pagecache import cache_public_page as cached
 from .core.pagecache import lists_and_facts_tags, lists_tags
@@ -15,15 +12,6 @@ from .core.pagecache import lists_and_facts_tags, lists_tags
 admin.site.site_header = "Newsroom"
 admin.site.site_title = "Newsroom admin"
 admin.site.index_title = "Stories and fact blocks"
-
-SITEMAPS = {
-    "home": HomeSitemap,
-    "explainers": ExplainerSitemap,
-    "topics": TopicSitemap,
-    "quotes": QuoteSitemap,
-    "statistics": StatisticSitemap,
-    "claims": ClaimSitemap,
-}
 
 feed_patterns = [
     path("feed/", cached(lists_tags, site=False)(LatestExplainersFeed()), name="latest"),
@@ -38,11 +26,12 @@ urlpatterns = [
     path("robots.txt", views.robots_txt, name="robots"),
     path("favicon.ico", views.favicon, name="favicon"),
     path("manifest.webmanifest", views.web_manifest, name="manifest"),
+    # One sitemap, or past the protocol's limit an index of each section's pages.
+    path("sitemap.xml", cached(lists_and_facts_tags, site=False)(sitemaps.sitemap), name="sitemap"),
     path(
-        "sitemap.xml",
-        cached(lists_and_facts_tags, site=False)(sitemap),
-        {"sitemaps": SITEMAPS},
-        name="sitemap",
+        "sitemap-<slug:section>.xml",
+        cached(lists_and_facts_tags, site=False)(sitemaps.section),
+        name=sitemaps.SECTION_URL_NAME,
     ),
     path("", include((feed_patterns, "feeds"))),
     # The editor's desk: private autosaves and who else is editing (newsroom/core/desk.py).

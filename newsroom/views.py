@@ -9,6 +9,7 @@ from django.utils.cache import patch_cache_control
 from explainers.models import Correction, Explainer, ExplainerQuerySet
 
 from . import search as site_search
+from .core.pagecache import object_key
 
 HOME_PAGE_SIZE = 30
 HOME_RAIL_SIZE = 3  # stories beside the lead; the rest fill a grid of three columns
@@ -34,7 +35,7 @@ def home(request):
         .select_related("explainer")
         .order_by("-published_at", "-pk")[:HOME_CORRECTIONS]
     )
-    return render(
+    response = render(
         request,
         "newsroom/home.html",
         {
@@ -45,6 +46,8 @@ def home(request):
             "corrections": corrections,
         },
     )
+    response.surrogate_keys = [object_key(story) for story in explainers]  # for the page cache
+    return response
 
 
 def favicon(request):

@@ -40,6 +40,7 @@ class WebhookEndpointViewSet(ReadOnlyViewSet):
     serializer_class = WebhookEndpointSerializer
     ordering = ("-created_at", "-id")
     ordering_fields = ["created_at"]
+    surrogate_route = None  # a partner's own endpoints: no shared cache keeps them
 
     def get_queryset(self):
         return WebhookEndpoint.objects.filter(key=self.request.auth).order_by("-created_at", "-id")

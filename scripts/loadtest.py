@@ -23,6 +23,11 @@ and after every turn; then the ratios the site is held to, each with its goal.
   --compare-archive M   grows the same database to M explainers and measures the explainer page,
                         API detail and API list again: p50 at M / p50 at N (goal at most 1.1)
   --peer NAME=URL,...   measures any other server's URLs in the same rotation (see --help)
+  --varnish             also measures the explainer pages through Varnish (the project's VCL,
+                        xkey) in front of the same gunicorn, in the same rotation: "varnish"
+  --replica             also starts a streaming standby of the cluster (pg_basebackup) and a
+                        second gunicorn reading from it (DATABASE_REPLICA_URLS), and measures
+                        its uncached pages and API details in the same rotation
   --recycling           cached-page load under several gunicorn max_requests settings, with
                         worker restarts and p99 every few seconds
   --faults              restarts PostgreSQL in the middle of a mixed run while a write probe
@@ -229,6 +234,107 @@ class Server:
         if self.log is not None:
             self.log.close()
             self.log = None
+
+
+class Varnish:
+    """varnishd (Debian's varnish and varnish-modules) with the project's VCL in front of
+    gunicorn: ``python -m newsroom.varnish`` fills in the backend."""
+
+    def __init__(self, port: int, backend_port: int, workdir: Path):
+        self.port, self.backend_port, self.workdir = port, backend_port, workdir
+        self.process = None
+
+    def start(self) -> None:
+        binary = shutil.which("varnishd") or shutil.which("varnishd", path="/usr/sbin")
+        if binary is None:
+            run(["apt-get", "install", "-y", "-q", "varnish", "varnish-modules"])
+            binary = shutil.which("varnishd", path="/usr/sbin:/usr/bin")
+        config = self.workdir / "newsroom.vcl"
+        config.write_text(
+            run(
+                [PY, "-m", "newsroom.varnish"],
+                cwd=ROOT,
+                capture_output=True,
+                env={**os.environ, "NEWSROOM_VARNISH_BACKEND": f"127.0.0.1:{self.backend_port}"},
+            ).stdout
+        )
+        self.log = open(self.workdir / "varnishd.log", "w")  # noqa: SIM115 - closed in stop()
+        self.process = subprocess.Popen(
+            [binary, "-F", "-j", "none", "-T", "none", "-n", str(self.workdir / "varnish")]
+            + ["-a", f"127.0.0.1:{self.port}", "-f", str(config), "-s", "malloc,512m"],
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
+                return
+            except OSError:
+                time.sleep(0.1)
+        raise SystemExit("varnishd did not start; see varnishd.log")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=20)
+            self.log.close()
+
+
+class Standby:
+    """A streaming standby of the load test's cluster (``pg_basebackup -R``) on its own port,
+    run as the postgres user, with its own minimal configuration."""
+
+    BIN = Path(f"/usr/lib/postgresql/{PG_VERSION}/bin")
+
+    def __init__(self, primary: Postgres, port: int):
+        self.primary, self.port = primary, port
+        self.root = Path(tempfile.mkdtemp(prefix="newsroom-standby-"))
+        shutil.chown(self.root, "postgres", "postgres")
+        self.data = self.root / "data"
+
+    def as_postgres(self, *args) -> None:
+        run(
+            [str(self.BIN / args[0]), *args[1:]], user="postgres", group="postgres", extra_groups=[]
+        )
+
+    def start(self) -> None:
+        self.as_postgres(
+            "pg_basebackup", "-h", "127.0.0.1", "-p", str(self.primary.port), "-U", "postgres",
+            "-D", str(self.data), "-R", "-X", "stream", "-c", "fast",
+        )  # fmt: skip
+        (self.data / "postgresql.conf").write_text(
+            f"port = {self.port}\nlisten_addresses = '127.0.0.1'\n"
+            f"unix_socket_directories = '{self.root}'\nmax_connections = 300\n"
+            "shared_buffers = 256MB\nhot_standby = on\n"
+        )
+        (self.data / "pg_hba.conf").write_text(
+            "local all all trust\nhost all all 127.0.0.1/32 trust\n"
+        )
+        for name in ("postgresql.conf", "pg_hba.conf"):
+            shutil.chown(self.data / name, "postgres", "postgres")
+        self.as_postgres(
+            "pg_ctl", "-D", str(self.data), "-l", str(self.root / "log"), "-w", "start"
+        )
+
+    @property
+    def url(self) -> str:
+        return f"postgres://postgres@127.0.0.1:{self.port}/newsroom_load"
+
+    def postmaster_pid(self) -> int | None:
+        try:
+            return int((self.data / "postmaster.pid").read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            return None
+
+    def stop(self) -> None:
+        if self.postmaster_pid():
+            subprocess.run(
+                [str(self.BIN / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop"],
+                user="postgres",
+                capture_output=True,
+            )
+        shutil.rmtree(self.root, ignore_errors=True)
 
 
 HEADERS = {"X-Forwarded-Proto": "https", "Host": "127.0.0.1"}
@@ -768,6 +874,14 @@ def main() -> None:
         "--recycling-seconds", type=int, default=60, help="seconds of load per setting"
     )
     parser.add_argument(
+        "--varnish", action="store_true", help="also measure the pages through Varnish"
+    )
+    parser.add_argument(
+        "--replica",
+        action="store_true",
+        help="also measure a second gunicorn reading a streaming standby of the cluster",
+    )
+    parser.add_argument(
         "--faults", action="store_true", help="also run the PostgreSQL restart and worker kill"
     )
     parser.add_argument("--only-faults", action="store_true", help="skip the throughput runs")
@@ -823,6 +937,8 @@ def main() -> None:
     if redis_ok or not shutil.which("redis-cli"):
         env["REDIS_URL"] = args.redis_url
     server = Server(env, spare_port(8700), args.workers)
+    varnish = Varnish(spare_port(6181), server.port, workdir) if args.varnish else None
+    standby = replica_server = None
     failed = []
     try:
         server.manage("migrate", "--noinput", "-v", "0")
@@ -841,7 +957,28 @@ def main() -> None:
             "from django.contrib.auth import get_user_model; "
             f"get_user_model().objects.create_superuser('probe', 'probe@example.org', '{password}')",
         )
-        server.start()
+        if varnish:
+            varnish.start()
+            log(f"varnishd on port {varnish.port} in front of gunicorn")
+        # With Varnish in front, the app lets it keep pages a day (purges keep them exact).
+        server.start(
+            **({"NEWSROOM_VARNISH_URLS": f"http://127.0.0.1:{varnish.port}"} if varnish else {})
+        )
+        if args.replica:
+            standby = Standby(pg, spare_port(5644))
+            standby.start()
+            replica_server = Server(
+                {
+                    **env,
+                    "DATABASE_REPLICA_URLS": standby.url,  # same static files and log
+                },
+                spare_port(8800),
+                args.workers,
+            )
+            replica_server.start()
+            log(
+                f"standby on port {standby.port}; gunicorn reading it on port {replica_server.port}"
+            )
         log(
             f"gunicorn on port {server.port} with {args.workers} workers (REDIS_URL={env.get('REDIS_URL', 'unset')})"
         )
@@ -867,9 +1004,18 @@ def main() -> None:
 
         if not (args.only_faults or args.only_recycling):
             targets = site.targets()
+            extra = extra_targets(site, pg, server, varnish, standby, replica_server)
             for target in targets:
                 site.check(target)
             site.warm()
+            try:
+                warm_extra(extra)
+            except SystemExit:
+                for logged in (server, replica_server):
+                    if logged is not None and logged.log_path.exists():
+                        print(logged.log_path.read_text()[-6000:], file=sys.stderr)
+                raise
+            targets += extra
             log(
                 f"{len(targets) + len(peers)} targets, {rounds} rounds of {turn} s each, "
                 f"{args.connections} connections"
@@ -891,6 +1037,7 @@ def main() -> None:
             show_table(targets + peers)
             by_name = {target.name: target.tally for target in targets}
             show_goals(by_name)
+            show_extra(by_name)
             if peers:
                 show_peers(peers, by_name)
             failed += check_errors(targets + peers)
@@ -912,6 +1059,9 @@ def main() -> None:
             fault_tests(pg, server, wrk_bin, site.mixed, api_key, password, workdir, args)
     finally:
         server.stop()
+        for extra_process in (replica_server, standby, varnish):
+            if extra_process is not None:
+                extra_process.stop()
         if not args.keep:
             pg.drop()
         shutil.rmtree(workdir, ignore_errors=True)
@@ -1007,6 +1157,94 @@ class Site:
             )
         bad = len(paths) - statuses.count(200)
         log(f"warmed in {time.monotonic() - started:.1f} s" + (f"; {bad} not 200" if bad else ""))
+
+
+def extra_targets(site, pg, server, varnish, standby, replica_server) -> list[Target]:
+    """The story pages through Varnish; the uncached pages and API details of the gunicorn that
+    reads the standby. Each with its own CPU groups: the table's "app" is the server answering."""
+    found = []
+    headers = {"X-Forwarded-Proto": "https"}
+    if varnish:
+        meter = CpuMeter(
+            {
+                "app": lambda: [server.process.pid],
+                "db": lambda: [pg.postmaster_pid()],
+                "varnish": lambda: [varnish.process.pid],
+            }
+        )
+        found.append(
+            Target(
+                "varnish",
+                site.explainer_paths,
+                f"http://127.0.0.1:{varnish.port}",
+                headers,
+                "",
+                meter,
+            )
+        )
+    if replica_server:
+        meter = CpuMeter(
+            {
+                "app": lambda: [replica_server.process.pid],
+                "db": lambda: [pg.postmaster_pid()],
+                "standby": lambda: [standby.postmaster_pid()],
+            }
+        )
+        base = f"http://127.0.0.1:{replica_server.port}"
+        uncached = {**headers, "X-Bench-Page-Cache": "off"}
+        api = [f"/api/v1/explainers/{slug}/" for slug in site.slugs]
+        found.append(
+            Target("replica-page", site.explainer_paths, base, uncached, site.api_key, meter)
+        )
+        found.append(Target("replica-api", api, base, uncached, site.api_key, meter))
+    return found
+
+
+def warm_extra(targets: list[Target]) -> None:
+    """Varnish filled with every page of the rotation (its misses go to gunicorn's page cache);
+    the replica's server asked once for each URL."""
+    for target in targets:
+        port = int(target.base_url.rsplit(":", 1)[1])
+        headers = {"X-Forwarded-Proto": "https", "X-Api-Key": target.api_key}
+        with ThreadPoolExecutor(4) as pool:
+            answers = list(
+                pool.map(lambda path, p=port, h=headers: get(p, path, h, 60), target.paths)
+            )
+        statuses = [status for status, _ in answers]
+        bad = [(status, body[:300]) for status, body in answers if status != 200]
+        if bad:
+            raise SystemExit(
+                f"{target.name}: {len(bad)} of {len(statuses)} URLs not 200 while warming, "
+                f"e.g. {bad[0]}"
+            )
+        log(f"{target.name} warmed: {len(statuses)} URLs")
+
+
+def show_extra(by_name: dict[str, Tally]) -> None:
+    if "varnish" in by_name:
+        v = by_name["varnish"]
+        line = f"\nBehind Varnish: {v.rps:.1f} req/s"
+        for other, label in (
+            ("cached", "Django's page cache"),
+            ("explainer", "uncached"),
+            ("ok", "bare view"),
+        ):
+            if other in by_name and by_name[other].rps:
+                line += f"; {v.rps / by_name[other].rps:.2f}× {label} ({by_name[other].rps:.1f})"
+        print(line)
+        print(
+            f"  CPU per request: varnish {fmt(v.cpu_ms('varnish'), 0)} ms, "
+            f"gunicorn {fmt(v.cpu_ms('app'), 0)} ms, db {fmt(v.cpu_ms('db'), 0)} ms"
+        )
+    for name, direct in (("replica-page", "explainer"), ("replica-api", "api-detail")):
+        if name in by_name and direct in by_name and by_name[direct].rps:
+            r, d = by_name[name], by_name[direct]
+            print(
+                f"With one replica, {name}: {r.rps:.1f} req/s = {r.rps / d.rps:.2f}× {direct} "
+                f"on the primary ({d.rps:.1f}); CPU per request: app {fmt(r.cpu_ms('app'), 0)} ms, "
+                f"primary {fmt(r.cpu_ms('db'), 0)} ms, standby {fmt(r.cpu_ms('standby'), 0)} ms "
+                f"(direct: primary {fmt(d.cpu_ms('db'), 0)} ms)"
+            )
 
 
 GOALS = [

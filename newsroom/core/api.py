@@ -19,6 +19,8 @@ from drf_spectacular.utils import extend_schema, extend_schema_field, extend_sch
 from rest_framework import exceptions, filters, pagination, serializers, viewsets
 from rest_framework.response import Response
 
+from . import pagecache
+
 # --- Filtering, ordering and pagination ------------------------------------------------------
 
 PAGINATION_PARAMETERS = {"cursor", "page_size"}
@@ -229,12 +231,22 @@ class ReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
     filter_backends = [FilterBackend, OrderingFilter]
     pagination_class = CursorPagination
     response_last_modified: datetime.datetime | None = None
+    # Surrogate keys (``core/pagecache.py``): the route tag every change to what this resource
+    # shows purges, and the keys of the object a detail shows (its own, unless the view knows
+    # more: a story's stored rendering names everything it shows). None: no keys (private data).
+    surrogate_route: str | None = pagecache.FACTS
+    shown_keys: list[str] | None = None
     # Set by a view that knows its answer's version (a stored rendering's, the rows' versions):
     # the ETag is then that string, and the body is never encoded a second time to hash it.
     response_etag: str | None = None
 
     def get_last_modified(self, obj) -> datetime.datetime | None:
         return getattr(obj, "updated_at", None)
+
+    def get_object(self):
+        obj = super().get_object()
+        self.shown_keys = [pagecache.object_key(obj)]
+        return obj
 
     def list(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.get_queryset())
@@ -261,6 +273,8 @@ class ReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
             etag = hashlib.sha256(body.encode()).hexdigest()[:40]
         etag = quote_etag(etag)
         response["ETag"] = etag
+        if self.surrogate_route is not None:
+            pagecache.set_surrogate_keys(response, [self.surrogate_route, *(self.shown_keys or ())])
         last_modified = self.response_last_modified
         if last_modified is not None:
             response["Last-Modified"] = http_date(last_modified.timestamp())

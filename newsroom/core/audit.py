@@ -9,7 +9,10 @@ from django.contrib.contenttypes.models import ContentType
 from .models import AuditEntry, display_name  # noqa: F401 - display_name is part of this API
 
 # Fields that change with every save and say nothing about the content.
-BOOKKEEPING = {"id", "version", "created_at", "updated_at", "updated_by", "recorded_at"}
+BOOKKEEPING = {
+    "id", "version", "created_at", "updated_at", "updated_by", "recorded_at",
+    "public_from",  # when readers may see a fact block: kept by the database, not by an edit
+}  # fmt: skip
 
 
 def record(
