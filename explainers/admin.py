@@ -21,12 +21,13 @@ from newsroom.core.adminlists import DateSafeChangeListAdmin
 from newsroom.core.versioning import VersionedAdmin, VersionedForm, conflict_message
 from newsroom.core.workflow import WorkflowAdmin, require
 
-from . import publishing
+from . import importing, publishing
 from .blocks import compile_body
 from .models import (
     Author,
     Correction,
     Explainer,
+    FurniturePattern,
     Media,
     Revision,
     Section,
@@ -200,6 +201,16 @@ class TopicAdmin(WorkflowAdmin, admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
 
 
+@admin.register(FurniturePattern)
+class FurniturePatternAdmin(WorkflowAdmin, admin.ModelAdmin):
+    """The lines an import drops as page furniture, kept by editors, not in code."""
+
+    list_display = ["pattern", "kind", "note", "active"]
+    list_filter = ["kind", "active"]
+    search_fields = ["pattern", "note"]
+    fields = ["kind", "pattern", "note", "active"]
+
+
 @admin.register(Media)
 class MediaAdmin(WorkflowAdmin, RefuseDeletingWhatStoriesUse, admin.ModelAdmin):
     class MediaForm(VersionedForm):
@@ -328,13 +339,180 @@ class UsesBlockFilter(admin.SimpleListFilter):
         return queryset.filter(pk__in=SectionBlock.objects.showing(self.block).story_ids())
 
 
+class ImportTextForm(forms.Form):
+    """The text to import, pasted or uploaded, and where it comes from. Valid when it can be
+    read (``importing.read_article``): ``plan`` is then what was read."""
+
+    text = forms.CharField(
+        label="Paste the article's text",
+        required=False,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 14, "class": "vLargeTextField import__box"}),
+        help_text="One paragraph a line, as copied from the page. Headings, lists, “Image: … "
+        "Pic: …” lines, videos, quotes and figures are recognised; nothing is saved until you "
+        "confirm.",
+    )
+    upload = forms.FileField(
+        label="or upload a text file",
+        required=False,
+        help_text=f"Plain text in UTF-8, at most {importing.MAX_BYTES // 1024} KB.",
+    )
+    publisher = forms.CharField(
+        label="Published by",
+        max_length=200,
+        required=False,
+        help_text="If you know it and the text does not say, e.g. Sky News.",
+    )
+    url = forms.URLField(
+        label="Original URL", max_length=500, required=False, assume_scheme="https"
+    )
+    kind = forms.ChoiceField(choices=Explainer.Kind.choices, initial=Explainer.Kind.EXPLAINER)
+
+    def __init__(self, *args, keep=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["text"].validators = []  # importing says what a null character means
+        self.keep = set(keep)
+        self.plan = None
+
+    def clean(self):
+        cleaned = super().clean()
+        upload, text = cleaned.get("upload"), cleaned.get("text") or ""
+        field = "upload" if upload else "text"
+        try:
+            if upload and text.strip():
+                raise ValidationError("Paste the text or upload a file, not both.")
+            if upload:
+                if upload.size > importing.MAX_BYTES:
+                    raise ValidationError(importing.too_big(upload.size))
+                text = importing.decode(upload.read())
+            cleaned["text"] = importing.clean_text(text)
+            if "publisher" in cleaned and "url" in cleaned:
+                self.plan = importing.read_article(
+                    cleaned["text"],
+                    keep_as_text=self.keep,
+                    publisher=cleaned["publisher"],
+                    url=cleaned["url"],
+                )
+        except ValidationError as error:
+            self.add_error(field, error)
+        return cleaned
+
+    @property
+    def fingerprint(self) -> str:
+        data = self.cleaned_data
+        return importing.fingerprint(data["text"], self.keep, data["publisher"], data["url"])
+
+
+class ImportTextAdmin:
+    """“Import text” on the stories' list: paste or upload an article, review what was
+    recognised and proposed, then confirm: the draft and the facts accepted are created in one
+    transaction (``importing.create_draft``). Nothing is written before the confirmation, and
+    nothing is kept between the two steps but the posted text."""
+
+    change_list_template = "admin/explainers/import_changelist.html"
+
+    def get_urls(self):
+        return [
+            path(
+                "import/",
+                self.admin_site.admin_view(self.import_view),
+                name="explainers_explainer_import",
+            ),
+            *super().get_urls(),
+        ]
+
+    def import_view(self, request):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        if request.method != "POST":
+            return self.import_page(request, ImportTextForm())
+        keep = importing.kept_lines(request.POST.getlist("keep"))
+        form = ImportTextForm(request.POST, request.FILES, keep=keep)
+        if not form.is_valid():
+            return self.import_page(request, form)
+        problems = []
+        if "_confirm" in request.POST:
+            if request.POST.get("reviewed") != form.fingerprint:
+                problems.append(
+                    "The text or what you undid changed since this review, so nothing was "
+                    "created: check the proposals below, then create the draft."
+                )
+            else:
+                try:
+                    result = importing.create_draft(
+                        form.plan,
+                        by=request.user,
+                        choices=self.posted(request, form.plan, "choice"),
+                        speakers=self.posted(request, form.plan, "speaker"),
+                        labels=self.posted(request, form.plan, "label"),
+                        title=request.POST.get("headline", ""),
+                        standfirst=request.POST.get("standfirst", ""),
+                        kind=form.cleaned_data["kind"],
+                    )
+                except (ValidationError, PermissionDenied) as error:
+                    problems += getattr(error, "messages", None) or [str(error)]
+                except IntegrityError:
+                    problems.append(
+                        "Someone saved a record with the same name just now; nothing was "
+                        "created. Create the draft again."
+                    )
+                else:
+                    self.message_user(
+                        request,
+                        f"{result} Nothing is published: check it, then submit it for review.",
+                        messages.SUCCESS,
+                    )
+                    return redirect(change_url(result.explainer))
+        return self.review_page(request, form, problems)
+
+    @staticmethod
+    def posted(request, plan, prefix: str) -> dict[str, str]:
+        return {
+            p.key: request.POST[f"{prefix}-{p.key}"]
+            for p in plan.proposals
+            if f"{prefix}-{p.key}" in request.POST
+        }
+
+    def import_page(self, request, form):
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Import a text as a draft",
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/explainers/import_text.html", context)
+
+    def review_page(self, request, form, problems):
+        plan = form.plan
+        chosen = {**plan.default_choices(), **self.posted(request, plan, "choice")}
+        typed = {
+            "speaker": self.posted(request, plan, "speaker"),
+            "label": self.posted(request, plan, "label"),
+        }
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Review the import",
+            "form": form,
+            "plan": plan,
+            "review": importing.review_rows(plan, chosen, typed),
+            "kept": form.keep,
+            "reviewed": form.fingerprint,
+            "headline": request.POST.get("headline") or plan.headline_or_stand_in,
+            "standfirst": request.POST.get("standfirst") or plan.standfirst_or_stand_in,
+            "problems": problems,
+            "not_in_text": importing.NOT_IN_TEXT,
+        }
+        return TemplateResponse(request, "admin/explainers/import_review.html", context)
+
+
 class RevisionCompareForm(forms.Form):
     a = forms.IntegerField(min_value=1)
     b = forms.IntegerField(min_value=1)
 
 
 @admin.register(Explainer)
-class ExplainerAdmin(DateSafeChangeListAdmin, admin.ModelAdmin):
+class ExplainerAdmin(ImportTextAdmin, DateSafeChangeListAdmin, admin.ModelAdmin):
     form = ExplainerForm
     list_display = ["title", "kind", "status_column", "published_at", "topic_list", "updated_at"]
     list_filter = ["status", "kind", "topics", UsesBlockFilter]

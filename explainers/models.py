@@ -1,8 +1,10 @@
 """Stories: topics, explainers, their ordered sections, media, and the blocks placed in sections."""
 
 import re
+from re import _parser as regex_parser  # what re compiles with (sre_parse before 3.11)
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Max, Prefetch, Q
@@ -935,3 +937,145 @@ class Rendering(models.Model):
     def is_current_for(self, story: Explainer) -> bool:
         """Rendered, not marked stale since, and from the story row as it now stands."""
         return bool(self.version) and not self.stale and self.story_updated_at == story.updated_at
+
+
+# --- Page furniture an import drops -------------------------------------------------------------
+
+# A furniture line is short: longer lines are never tested against a pattern, which bounds the
+# work a regular expression can do on one line (see ``check_furniture_regex``).
+FURNITURE_LINE_LIMIT = 300
+# The most backtracking a pattern may allow on such a line, counted as the product of its
+# repeats' lengths: `.*x.*` is 301² (fine), `.*x.*y.*` is 301³ and is refused.
+FURNITURE_REGEX_COST = 10**7
+
+
+def check_furniture_regex(pattern: str) -> re.Pattern:
+    """Compile a furniture pattern, or raise ValidationError saying what to change.
+
+    Python's ``re`` backtracks, so a pattern such as ``(a+)+$`` can take hours on a short
+    line. Refused: a repeat inside a repeat, alternatives inside a repeat, back-references, and
+    more backtracking than ``FURNITURE_REGEX_COST`` on a line of ``FURNITURE_LINE_LIMIT``
+    characters. What is left runs in well under a millisecond a line.
+    """
+    try:
+        compiled = re.compile(pattern, re.IGNORECASE)
+        parsed = regex_parser.parse(pattern)
+    except (re.error, RecursionError, OverflowError) as error:
+        raise ValidationError(
+            f"This is not a regular expression Python can read: {error}."
+        ) from None
+    repeats = {
+        regex_parser.MAX_REPEAT,
+        regex_parser.MIN_REPEAT,
+        getattr(regex_parser, "POSSESSIVE_REPEAT", None),
+    }
+    cost = 1
+
+    def walk(items, inside_repeat: bool) -> None:
+        nonlocal cost
+        for op, arg in items:
+            if op in repeats:
+                _, high, sub = arg
+                if inside_repeat:
+                    raise ValidationError(
+                        "A repeat inside a repeat, such as (a+)+, can take hours on one line: "
+                        "repeat a single character or class instead, e.g. [^.]{1,40}."
+                    )
+                cost *= min(high, FURNITURE_LINE_LIMIT) + 1
+                walk(sub, True)
+            elif op is regex_parser.BRANCH:
+                if inside_repeat:
+                    raise ValidationError(
+                        "Alternatives inside a repeat, such as (a|b)+, can take hours on one "
+                        "line: use a character class, e.g. [ab]+."
+                    )
+                for branch in arg[1]:
+                    walk(branch, inside_repeat)
+            elif op is regex_parser.SUBPATTERN:
+                walk(arg[-1], inside_repeat)
+            elif op in (regex_parser.ASSERT, regex_parser.ASSERT_NOT):
+                walk(arg[1], inside_repeat)
+            elif op in (regex_parser.GROUPREF, regex_parser.GROUPREF_EXISTS):
+                raise ValidationError("Back-references (\\1) are not allowed in a pattern.")
+
+    walk(parsed, False)
+    if cost > FURNITURE_REGEX_COST:
+        raise ValidationError(
+            "Too much repetition for one line: use at most two open-ended repeats (*, +) and "
+            "give the others a short length, e.g. [^.]{1,40} instead of .*."
+        )
+    return compiled
+
+
+def _plain(text: str) -> str:
+    """A line as patterns compare it: spaces collapsed, curly apostrophes straight, any case."""
+    return " ".join(text.replace("’", "'").split()).casefold()
+
+
+class FurniturePattern(Versioned):
+    """A kind of line an imported text's page brings along that is not the story ("Please use
+    Chrome browser…", "More from Politics", "Read more:"): the import drops it and lists it,
+    with the pattern that matched, on its review screen. Kept in the admin, not in code."""
+
+    class Kind(models.TextChoices):
+        STARTS_WITH = "starts_with", "The line starts with"
+        EXACT = "exact", "The whole line is"
+        REGEX = "regex", "The whole line matches the regular expression"
+
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.STARTS_WITH)
+    pattern = models.CharField(
+        max_length=200,
+        help_text="Case does not matter. A regular expression must match the whole line: "
+        "“More from [^.!?]{1,40}” drops “More from Politics” and keeps a sentence.",
+    )
+    note = models.CharField(
+        max_length=200, blank=True, help_text="What it is, e.g. the video player's notice"
+    )
+    active = models.BooleanField(default=True, help_text="Untick to stop dropping such lines")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["kind", "pattern"]
+        verbose_name = "page furniture pattern"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "pattern"],
+                name="furniture_pattern_unique",
+                violation_error_message="This pattern is already on the list.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} “{self.pattern}”"
+
+    def clean(self):
+        if not self.pattern.strip():
+            raise ValidationError({"pattern": "Write the text or pattern to drop."})
+        if self.kind == self.Kind.REGEX:
+            try:
+                check_furniture_regex(self.pattern)
+            except ValidationError as error:
+                raise ValidationError({"pattern": error.messages}) from None
+
+    @cached_property
+    def _compiled(self) -> re.Pattern | None:
+        if self.kind != self.Kind.REGEX:
+            return None
+        try:
+            return check_furniture_regex(self.pattern)
+        except ValidationError:
+            return None  # saved before the checks, or by hand: it matches nothing
+
+    def matches(self, line: str) -> bool:
+        """Whether ``line`` (one line of pasted text) is this furniture."""
+        line = line.strip()
+        if not line or len(line) > FURNITURE_LINE_LIMIT:
+            return False
+        if self.kind == self.Kind.REGEX:
+            compiled = self._compiled
+            return bool(compiled and compiled.fullmatch(" ".join(line.split())))
+        plain, pattern = _plain(line), _plain(self.pattern)
+        if self.kind == self.Kind.EXACT:
+            return plain == pattern.rstrip()
+        return plain.startswith(pattern)

@@ -62,6 +62,11 @@ ROLES = {
             "add_author",
             "change_author",
             "view_author",
+            # What an import drops as page furniture ("Import text")
+            "add_furniturepattern",
+            "change_furniturepattern",
+            "delete_furniturepattern",
+            "view_furniturepattern",
         ],
         "claims": [f"view_{model}" for model in FACT_MODELS]
         + [f"add_{model}" for model in REPORTED_MODELS]
