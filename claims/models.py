@@ -822,6 +822,8 @@ FACT_MODELS = {model.token_kind: model for model in (Quote, Statistic, Claim)}
 FACT_KINDS = tuple(FACT_MODELS)
 
 
+# A prefix that makes a figure an amount of money: pence and cents are written with two places.
+CURRENCY_SIGNS = {"£", "$", "€", "¥", "US$", "A$", "C$"}
 _SCALES = [(Decimal(10) ** 12, "tn"), (Decimal(10) ** 9, "bn"), (Decimal(10) ** 6, "m")]
 
 
@@ -842,6 +844,8 @@ def format_number(
         # Scaled figures and percentages read best with at most one decimal place.
         value = value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
     places = max(0, -value.normalize().as_tuple().exponent)
+    if prefix in CURRENCY_SIGNS and not suffix and places:
+        places = max(places, 2)  # money: £3.60, never £3.6
     number = f"{abs(value):,.{places}f}"
     sign = "-" if value < 0 else ""
     return f"{sign}{prefix}{number}{suffix}"

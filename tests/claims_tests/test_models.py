@@ -31,6 +31,10 @@ pytestmark = pytest.mark.django_db
         ("-3.25", "full", "£", "-£3.25"),
         ("0.25", "percent", "", "0.3%"),
         ("19", "full", "", "19"),
+        ("3.60", "full", "£", "£3.60"),  # as the text wrote it, not £3.6
+        ("3.5", "full", "$", "$3.50"),
+        ("3", "full", "£", "£3"),
+        ("1.5", "full", "", "1.5"),
     ],
 )
 def test_figures_are_formatted_for_readers(value, display, prefix, expected):

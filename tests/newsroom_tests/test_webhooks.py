@@ -4,6 +4,7 @@ sent and when, retries after a 500 and a timeout, the endpoint disabled after a 
 secret rotation, and every address class refused."""
 
 import datetime
+import html
 import json
 import socket
 from decimal import Decimal
@@ -622,7 +623,10 @@ def documented_receiver(path) -> str:
     text = (settings_module_dir() / path).read_text(encoding="utf-8")
     start = text.index("<!-- webhook-receiver-example -->")
     block = text[start : text.index("<!-- /webhook-receiver-example -->")]
-    return block.split("```python\n", 1)[1].split("```", 1)[0]
+    if "```python" in block:  # the README's Markdown
+        return block.split("```python\n", 1)[1].split("```", 1)[0]
+    # The API docs: a <pre> that keyboard users can scroll (Redoc renders the HTML as it is)
+    return html.unescape(block.split('<code class="language-python">', 1)[1].split("</code>")[0])
 
 
 def settings_module_dir():
