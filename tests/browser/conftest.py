@@ -8,6 +8,7 @@ Screenshots and the accessibility report go to var/screenshots/ (gitignored).
 import json
 import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -50,6 +51,38 @@ def browser():
         )
         yield browser
         browser.close()
+
+
+@pytest.fixture(autouse=True)
+def _server_finishes_before_the_reset(request):
+    """With a live server, the database is reset only once the server has finished what the
+    test's closed tabs sent: a request still writing while the reset truncates every table
+    deadlocks with it on PostgreSQL (the request holds one table and waits for another)."""
+    if "live_server" not in request.fixturenames:
+        yield
+        return
+    request.getfixturevalue("live_server")  # set up first, so this is torn down before it
+    yield
+    wait_for_the_servers_requests()
+
+
+def wait_for_the_servers_requests(timeout: float = 20) -> None:
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    time.sleep(0.3)  # requests already sent reach the database
+    deadline = time.monotonic() + timeout
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid() AND backend_type = 'client backend' "
+                "AND state <> 'idle'"
+            )
+            if cursor.fetchone()[0] == 0:
+                return
+            time.sleep(0.05)
 
 
 @pytest.fixture
