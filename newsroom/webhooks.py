@@ -173,15 +173,16 @@ def _fact_data(label: str, pk):
     return fact, json.loads(JSONRenderer().render(data))
 
 
-def _stories_showing(fact) -> list[int]:
+def _stories_showing(fact) -> list[Explainer]:
+    """The live stories showing ``fact``, with their renderings: one query, however many."""
     shown = renderings.stories_showing(fact)
     if shown is None:
         return []
     return list(
         Explainer.objects.published()
+        .select_related("rendering")
         .filter(pk__in=shown)
         .order_by("pk")
-        .values_list("pk", flat=True)
     )
 
 
@@ -204,10 +205,8 @@ def events_for(kind: str, label: str, pk, extra: dict) -> list[tuple[str, str, d
             )
             data = {"statistic": data, "value": shown}
         found = [(kind, subject, data)]
-        for story_pk in _stories_showing(fact):
-            story = _public_story(story_pk)
-            if story is not None:
-                found.append((events.STORY_UPDATED, f"{STORY}:{story_pk}", _story_data(story)))
+        for story in _stories_showing(fact):
+            found.append((events.STORY_UPDATED, f"{STORY}:{story.pk}", _story_data(story)))
         return found
     return []
 

@@ -712,3 +712,24 @@ def test_an_endpoint_form_opened_before_a_rotation_is_refused_with_its_text_kept
     assert response.status_code == 200  # the form again, not a redirect
     assert "Typed before the rotation" in response.content.decode()
     assert WebhookEndpoint.objects.get().description == ""
+
+
+def test_a_fact_shown_by_many_stories_fans_out_in_a_fixed_number_of_queries(
+    receiver, endpoint, django_assert_max_num_queries
+):
+    """The stories showing a fact are read in one query with their renderings, not one each."""
+    from explainers import renderings
+
+    def fan_out_for(count):
+        quote = QuoteFactory()
+        for n in range(count):
+            renderings.refresh(story_showing(quote, title=f"Story {count}-{n}").pk)
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as queries:
+            found = webhooks.events_for(events.FACT_UPDATED, "claims.quote", quote.pk, {})
+        assert len(found) == count + 1
+        return len(queries)
+
+    assert fan_out_for(2) == fan_out_for(8)
